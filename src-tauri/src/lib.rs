@@ -1,0 +1,1 @@
+//! Tincan desktop app (placeholder).

@@ -1,0 +1,1 @@
+//! Native WebRTC audio engine (placeholder).

@@ -1,0 +1,1 @@
+//! LAN signaling relay (placeholder).

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything Tincan needs to build, run and test on Debian or Ubuntu: system packages,
+# the Rust toolchain (if missing), npm packages and cargo tools. Safe to run again: it only
+# installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+apt_packages=(
+  # build
+  build-essential pkg-config curl file git ca-certificates
+  # Tauri on Linux: WebKitGTK 4.1, GTK, tray, SVG
+  libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
+  # the native audio engine
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio
+  # tests: a headless display, screenshots, a browser, WebDriver, network namespaces
+  xvfb xauth imagemagick librsvg2-bin chromium webkit2gtk-driver iproute2 dbus-x11 python3-venv
+  # packaging
+  rpm
+)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends \
+    "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  if [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "setup: installing the Rust toolchain (rustup)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+fi
+
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/@tauri-apps/cli ]]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund
+fi

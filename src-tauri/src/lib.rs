@@ -1,1 +1,9 @@
-//! Tincan desktop app (placeholder).
+//! Tincan desktop app.
+
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_opener::init())
+        .run(tauri::generate_context!())
+        .expect("error while running tincan");
+}

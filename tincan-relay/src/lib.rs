@@ -1,1 +1,30 @@
-//! LAN signaling relay (placeholder).
+//! Tincan's LAN signaling relay.
+//!
+//! Peers join a room over a WebSocket (`/ws` or `/ws/{room}`) and exchange SDP offers, answers
+//! and ICE candidates through the relay, which stamps each message with its sender and forwards
+//! it to one peer or to the whole room. The wire contract is `docs/PROTOCOL.md`.
+//!
+//! ```no_run
+//! # async fn run() -> tincan_relay::Result<()> {
+//! let addr = "127.0.0.1:0".parse().expect("valid address");
+//! let relay = tincan_relay::Relay::bind(addr, tincan_relay::Config::default()).await?;
+//! println!("listening on ws://{}/ws", relay.local_addr());
+//! relay.serve(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod address;
+mod config;
+mod connection;
+mod error;
+mod limit;
+pub mod protocol;
+mod room;
+mod server;
+
+pub use address::lan_addresses;
+pub use config::Config;
+pub use error::{Error, Result};
+pub use protocol::PROTOCOL_VERSION;
+pub use server::Relay;

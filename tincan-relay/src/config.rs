@@ -1,0 +1,53 @@
+//! Tunable limits and options of a relay, with defaults suited to a home LAN.
+
+use std::{path::PathBuf, time::Duration};
+
+/// How a relay behaves: limits, keepalive, passcode and the optional web UI folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Most peers one room holds; the next one is refused with `room-full`.
+    pub max_peers_per_room: usize,
+    /// Most WebSocket connections the whole relay holds; the next one is refused with `relay-full`.
+    pub max_connections: usize,
+    /// Largest text message a client may send, in bytes; larger ones get `too-large`.
+    pub max_message_bytes: usize,
+    /// Passcode clients must give as `key`; `None` lets anyone on the network join.
+    pub key: Option<String>,
+    /// How often the relay pings each client.
+    pub keepalive_interval: Duration,
+    /// How long a client may stay silent (no frame, not even a pong) before it is dropped.
+    pub keepalive_timeout: Duration,
+    /// Messages per second each connection may send on average.
+    pub rate_per_second: f64,
+    /// Messages a connection may send at once above the average rate (ICE trickle is bursty).
+    pub rate_burst: u32,
+    /// Frames waiting to be written to one client; a client that lets it fill up is dropped.
+    pub outbound_queue: usize,
+    /// Folder served at `/` (the web UI); `None` serves nothing there.
+    pub ui_dir: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_peers_per_room: 16,
+            max_connections: 1024,
+            max_message_bytes: 64 * 1024,
+            key: None,
+            keepalive_interval: Duration::from_secs(10),
+            keepalive_timeout: Duration::from_secs(25),
+            rate_per_second: 50.0,
+            rate_burst: 200,
+            outbound_queue: 256,
+            ui_dir: None,
+        }
+    }
+}
+
+impl Config {
+    /// Hard cap handed to the WebSocket layer: above the soft limit, so that a message just over
+    /// the limit is answered with `too-large` instead of tearing the connection down.
+    pub(crate) fn hard_message_cap(&self) -> usize {
+        self.max_message_bytes.saturating_mul(2).max(4096)
+    }
+}

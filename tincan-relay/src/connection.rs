@@ -1,0 +1,305 @@
+//! One WebSocket connection: admission checks, then a reader and a writer that end together.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::{
+    stream::{SplitSink, SplitStream},
+    SinkExt, StreamExt,
+};
+use tokio::{
+    sync::mpsc,
+    time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior},
+};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::Config,
+    limit::RateLimiter,
+    protocol::{self, Close, ErrorCode, Rejection, PROTOCOL_VERSION},
+    room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},
+};
+
+/// How long to wait for a close frame to go out, and for the client's answer to it.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Frames written before one flush, so a burst goes out in few syscalls.
+const WRITE_BATCH: usize = 64;
+
+/// What the relay shares with every connection.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub(crate) hub: Hub,
+    pub(crate) config: Arc<Config>,
+    pub(crate) shutdown: CancellationToken,
+}
+
+/// What the client asked for in the upgrade request, already validated.
+#[derive(Debug)]
+pub(crate) struct Admission {
+    pub(crate) room: String,
+    pub(crate) name: String,
+    pub(crate) key: Option<String>,
+    pub(crate) version: Option<String>,
+}
+
+/// How a connection ended, which decides what (if anything) is sent before dropping it.
+enum End {
+    /// The relay closes it with this code and reason.
+    Close(Close),
+    /// The client sent a close frame; answer it.
+    ClientClosed,
+    /// The socket is gone or broken; nothing more can be sent.
+    Gone,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+/// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
+pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
+    if let Some(rejection) = check_admission(&shared.config, &admission) {
+        let close = match rejection.code {
+            ErrorCode::VersionMismatch => Close::VERSION_MISMATCH,
+            _ => Close::BAD_KEY,
+        };
+        return refuse(socket, &rejection, close).await;
+    }
+    let limits = JoinLimits {
+        max_peers_per_room: shared.config.max_peers_per_room,
+        max_connections: shared.config.max_connections,
+        outbound_queue: shared.config.outbound_queue,
+    };
+    let membership = match shared.hub.join(&admission.room, &admission.name, limits) {
+        Ok(membership) => membership,
+        Err(Refusal::RoomFull) => {
+            let message = format!(
+                "room \"{}\" is full ({} people)",
+                admission.room, shared.config.max_peers_per_room
+            );
+            let rejection = Rejection::new(ErrorCode::RoomFull, message);
+            return refuse(socket, &rejection, Close::ROOM_FULL).await;
+        }
+        Err(Refusal::RelayFull) => {
+            let rejection =
+                Rejection::new(ErrorCode::RelayFull, "the relay has too many connections");
+            return refuse(socket, &rejection, Close::RELAY_FULL).await;
+        }
+    };
+    let Membership { id, rx, tx, kicked } = membership;
+    tracing::info!(peer = %id, room = %admission.room, name = %admission.name, "joined");
+
+    let (mut sink, mut stream) = socket.split();
+    let mut rx = rx;
+    let reader = Reader {
+        shared: &shared,
+        room: &admission.room,
+        id: &id,
+        reply: tx,
+    };
+    let end = tokio::select! {
+        biased;
+        () = shared.shutdown.cancelled() => End::Close(Close::HOST_ENDED),
+        kick = kicked => kick.map_or(End::Gone, End::Close),
+        end = write_loop(&mut sink, &mut rx, shared.config.keepalive_interval) => end,
+        end = reader.run(&mut stream) => end,
+    };
+    shared.hub.leave(&admission.room, &id);
+    match &end {
+        End::Close(close) => tracing::info!(peer = %id, reason = close.reason, "closed by relay"),
+        End::ClientClosed | End::Gone => tracing::info!(peer = %id, "left"),
+    }
+    finish(sink, stream, end).await;
+}
+
+/// Version and passcode checks, done before the connection takes a place in a room.
+fn check_admission(config: &Config, admission: &Admission) -> Option<Rejection> {
+    if let Some(version) = &admission.version {
+        if version.trim() != PROTOCOL_VERSION.to_string() {
+            let message = format!(
+                "this relay speaks protocol version {PROTOCOL_VERSION}, the client asked for {version}"
+            );
+            return Some(Rejection::new(ErrorCode::VersionMismatch, message));
+        }
+    }
+    if let Some(expected) = &config.key {
+        let given = admission.key.as_deref().unwrap_or_default();
+        if !same_secret(given.as_bytes(), expected.as_bytes()) {
+            let message = if admission.key.is_none() {
+                "this room needs a passcode"
+            } else {
+                "wrong passcode"
+            };
+            return Some(Rejection::new(ErrorCode::BadKey, message));
+        }
+    }
+    None
+}
+
+/// Compares secrets without stopping at the first difference, so timing reveals nothing.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let mut diff = given.len() ^ expected.len();
+    for (i, &byte) in expected.iter().enumerate() {
+        diff |= usize::from(byte ^ given.get(i).copied().unwrap_or(!byte));
+    }
+    diff == 0
+}
+
+/// Sends an `error` frame and a close frame, then waits briefly for the client to answer.
+async fn refuse(socket: WebSocket, rejection: &Rejection, close: Close) {
+    tracing::info!(code = ?rejection.code, "refused connection");
+    let (mut sink, stream) = socket.split();
+    let sent = timeout(
+        CLOSE_GRACE,
+        sink.send(Message::Text(rejection.to_json().into())),
+    )
+    .await;
+    if matches!(sent, Ok(Ok(()))) {
+        finish(sink, stream, End::Close(close)).await;
+    }
+}
+
+/// Sends what `end` calls for and waits (bounded) for the closing handshake to complete.
+async fn finish(mut sink: Sink, mut stream: Stream, end: End) {
+    match end {
+        End::Close(close) => {
+            let frame = CloseFrame {
+                code: close.code,
+                reason: Utf8Bytes::from_static(close.reason),
+            };
+            if let Ok(Ok(())) = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await {
+                // Wait for the client's close frame so browsers see a clean close.
+                let _ = timeout(CLOSE_GRACE, async {
+                    while let Some(Ok(message)) = stream.next().await {
+                        if matches!(message, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                })
+                .await;
+            }
+        }
+        // The WebSocket layer has queued its answer to the client's close; flush it out.
+        End::ClientClosed => {
+            let _ = timeout(CLOSE_GRACE, sink.close()).await;
+        }
+        End::Gone => {}
+    }
+}
+
+/// Writes queued frames and keepalive pings; ends when the socket fails.
+async fn write_loop(sink: &mut Sink, rx: &mut mpsc::Receiver<Utf8Bytes>, period: Duration) -> End {
+    let mut ping = interval_at(Instant::now() + period, period);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        let result = tokio::select! {
+            frame = rx.recv() => match frame {
+                Some(text) => write_batch(sink, rx, text).await,
+                None => return End::Gone,
+            },
+            _ = ping.tick() => sink.send(Message::Ping(Default::default())).await,
+        };
+        if result.is_err() {
+            return End::Gone;
+        }
+    }
+}
+
+/// Writes one frame plus whatever else is already queued, then flushes once.
+async fn write_batch(
+    sink: &mut Sink,
+    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    first: Utf8Bytes,
+) -> Result<(), axum::Error> {
+    sink.feed(Message::Text(first)).await?;
+    for _ in 1..WRITE_BATCH {
+        match rx.try_recv() {
+            Ok(text) => sink.feed(Message::Text(text)).await?,
+            Err(_) => break,
+        }
+    }
+    sink.flush().await
+}
+
+/// The reading half of a joined connection.
+struct Reader<'a> {
+    shared: &'a Shared,
+    room: &'a str,
+    id: &'a str,
+    reply: mpsc::Sender<Utf8Bytes>,
+}
+
+impl Reader<'_> {
+    /// Reads frames until the client closes, goes silent, or cannot take our replies.
+    async fn run(self, stream: &mut Stream) -> End {
+        let config = &self.shared.config;
+        let mut limiter = RateLimiter::new(
+            config.rate_per_second,
+            config.rate_burst,
+            std::time::Instant::now(),
+        );
+        let mut deadline = Instant::now() + config.keepalive_timeout;
+        loop {
+            let message = match timeout_at(deadline, stream.next()).await {
+                Err(_) => return End::Close(Close::KEEPALIVE),
+                Ok(None | Some(Err(_))) => return End::Gone,
+                Ok(Some(Ok(message))) => message,
+            };
+            // Any frame, pongs included, proves the client is alive.
+            deadline = Instant::now() + config.keepalive_timeout;
+            let rejection = match message {
+                Message::Text(text) => {
+                    if !limiter.allow(std::time::Instant::now()) {
+                        Some(Rejection::new(
+                            ErrorCode::RateLimited,
+                            "too many messages, slow down",
+                        ))
+                    } else {
+                        self.handle_text(&text).err()
+                    }
+                }
+                Message::Binary(_) => {
+                    let message = "binary frames are not supported, send JSON text";
+                    Some(Rejection::new(ErrorCode::BadMessage, message))
+                }
+                Message::Ping(_) | Message::Pong(_) => None,
+                Message::Close(_) => return End::ClientClosed,
+            };
+            if let Some(rejection) = rejection {
+                tracing::debug!(peer = %self.id, code = ?rejection.code, "message refused");
+                if self.reply.try_send(rejection.to_json().into()).is_err() {
+                    return End::Close(Close::TOO_SLOW);
+                }
+            }
+        }
+    }
+
+    /// Validates one text frame and hands it to the room.
+    fn handle_text(&self, text: &str) -> Result<(), Rejection> {
+        let limit = self.shared.config.max_message_bytes;
+        if text.len() > limit {
+            let message = format!("message is {} bytes, the limit is {limit}", text.len());
+            return Err(Rejection::new(ErrorCode::TooLarge, message));
+        }
+        let outgoing = protocol::prepare(text, self.id)?;
+        // Bodies (SDP, candidates) stay out of the logs: type and size only.
+        tracing::debug!(
+            peer = %self.id,
+            kind = %outgoing.kind,
+            to = outgoing.to.as_deref().unwrap_or("*"),
+            bytes = text.len(),
+            "relay"
+        );
+        let to = outgoing.to.as_deref();
+        self.shared
+            .hub
+            .relay(self.room, self.id, to, outgoing.text.into())
+            .map_err(|UnknownPeer| {
+                let who = to.unwrap_or_default();
+                Rejection::new(
+                    ErrorCode::UnknownPeer,
+                    format!("no other peer \"{who}\" in this room"),
+                )
+            })
+    }
+}

@@ -1,0 +1,215 @@
+//! `tincan-relay`: the signaling relay as a headless program.
+
+use std::{
+    io::Write,
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    process::ExitCode,
+    time::Duration,
+};
+
+use clap::Parser;
+use tincan_relay::{Config, Relay};
+use tracing_subscriber::EnvFilter;
+
+/// Signaling relay for Tincan voice calls on the local network.
+///
+/// Prints `listening on ws://HOST:PORT/ws` first, then the addresses to share with the people
+/// joining. Stops cleanly on Ctrl-C or SIGTERM, closing every socket with code 1001.
+/// Log detail follows RUST_LOG (default `info`; `tincan_relay=debug` logs every relayed message
+/// type and size, never its contents).
+#[derive(Debug, Parser)]
+#[command(name = "tincan-relay", version)]
+struct Args {
+    /// Address and port to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:47800")]
+    listen: SocketAddr,
+
+    /// Passcode every client must give (query `key`); without it anyone on the network may join.
+    #[arg(long, value_name = "PASSCODE")]
+    key: Option<String>,
+
+    /// Most people in one room; the next one gets `room-full`.
+    #[arg(long, alias = "room-cap", value_name = "N", default_value_t = defaults().max_peers_per_room)]
+    max_peers: usize,
+
+    /// Most WebSocket connections in total; the next one gets `relay-full`.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_connections)]
+    max_connections: usize,
+
+    /// Largest message a client may send, in bytes; larger ones get `too-large`.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().max_message_bytes)]
+    max_message_bytes: usize,
+
+    /// Seconds between keepalive pings to each client.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().keepalive_interval.as_secs_f64())]
+    keepalive: f64,
+
+    /// Seconds a client may stay silent (no pong, no message) before it is dropped.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().keepalive_timeout.as_secs_f64())]
+    keepalive_timeout: f64,
+
+    /// Messages per second each client may send on average; excess gets `rate-limited`.
+    #[arg(long, value_name = "MSGS", default_value_t = defaults().rate_per_second)]
+    rate: f64,
+
+    /// Messages a client may send in one burst above the average rate.
+    #[arg(long, value_name = "MSGS", default_value_t = defaults().rate_burst)]
+    burst: u32,
+
+    /// Frames queued for one client before it is dropped as too slow.
+    #[arg(long, value_name = "FRAMES", default_value_t = defaults().outbound_queue)]
+    queue: usize,
+
+    /// Folder to serve at `/` (the web UI, with index.html), so a browser can join from it.
+    #[arg(long, value_name = "DIR")]
+    ui: Option<PathBuf>,
+}
+
+fn defaults() -> Config {
+    Config::default()
+}
+
+impl Args {
+    fn config(&self) -> Result<Config, String> {
+        let seconds = |value: f64, flag: &str| {
+            Duration::try_from_secs_f64(value)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or(format!("--{flag} must be a positive number of seconds"))
+        };
+        let keepalive_interval = seconds(self.keepalive, "keepalive")?;
+        let keepalive_timeout = seconds(self.keepalive_timeout, "keepalive-timeout")?;
+        if keepalive_timeout <= keepalive_interval {
+            return Err("--keepalive-timeout must be longer than --keepalive".to_owned());
+        }
+        if !(self.rate.is_finite() && self.rate > 0.0) {
+            return Err("--rate must be a positive number".to_owned());
+        }
+        Ok(Config {
+            max_peers_per_room: self.max_peers,
+            max_connections: self.max_connections,
+            max_message_bytes: self.max_message_bytes,
+            key: self.key.clone().filter(|key| !key.is_empty()),
+            keepalive_interval,
+            keepalive_timeout,
+            rate_per_second: self.rate,
+            rate_burst: self.burst,
+            outbound_queue: self.queue,
+            ui_dir: self.ui.clone(),
+        })
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let args = Args::parse();
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(why) => {
+            eprintln!("tincan-relay: {why}");
+            return ExitCode::from(2);
+        }
+    };
+    let has_ui = config.ui_dir.is_some();
+    let relay = match Relay::bind(args.listen, config).await {
+        Ok(relay) => relay,
+        Err(err) => {
+            eprintln!("tincan-relay: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = relay.local_addr();
+    if let Err(err) = announce(addr, has_ui) {
+        eprintln!("tincan-relay: cannot write to stdout: {err}");
+    }
+    match relay.serve(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tincan-relay: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints the startup lines; scripts read the first one to learn the port.
+fn announce(addr: SocketAddr, has_ui: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "listening on ws://{addr}/ws")?;
+    out.flush()?;
+    let shared = share_addresses(addr);
+    if shared.is_empty() {
+        writeln!(
+            out,
+            "not shared: {} is reachable from this machine only",
+            addr.ip()
+        )?;
+    }
+    for ip in &shared {
+        let target = SocketAddr::new(*ip, addr.port());
+        writeln!(out, "share: ws://{target}/ws")?;
+        if has_ui {
+            writeln!(out, "share: http://{target}/")?;
+        }
+    }
+    if has_ui {
+        let local = SocketAddr::new(loopback_for(addr.ip()), addr.port());
+        writeln!(out, "open: http://{local}/")?;
+    }
+    out.flush()
+}
+
+/// Addresses other machines could use to reach a relay bound to `addr`.
+fn share_addresses(addr: SocketAddr) -> Vec<IpAddr> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        return Vec::new();
+    }
+    if !ip.is_unspecified() {
+        return vec![ip];
+    }
+    // 0.0.0.0 accepts IPv4 only; [::] usually accepts both.
+    tincan_relay::lan_addresses()
+        .into_iter()
+        .filter(|candidate| ip.is_ipv6() || candidate.is_ipv4())
+        .collect()
+}
+
+fn loopback_for(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(v4) if !v4.is_unspecified() => ip,
+        IpAddr::V6(v6) if !v6.is_unspecified() => ip,
+        IpAddr::V4(_) => IpAddr::from([127, 0, 0, 1]),
+        IpAddr::V6(_) => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

@@ -1,0 +1,402 @@
+//! The wire protocol: message types, error codes, close codes and input validation.
+//!
+//! These types are the single source of truth for `docs/PROTOCOL.md`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Protocol version this relay speaks; clients may ask for it with the `v` query parameter.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Room used by `/ws` when the path names none.
+pub const DEFAULT_ROOM: &str = "lobby";
+
+/// Longest room name, in characters.
+pub const MAX_ROOM_CHARS: usize = 64;
+
+/// Longest display name after trimming, in characters.
+pub const MAX_NAME_CHARS: usize = 32;
+
+/// One other member of a room, as listed in `welcome` and announced in `peer-joined`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// The peer's id, used as `to` when addressing it.
+    pub id: String,
+    /// The display name the peer joined with (may be empty).
+    pub name: String,
+}
+
+/// Messages only the relay sends; a client that sends one of these types gets `reserved-type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum ServerMessage {
+    /// First message on every accepted connection.
+    Welcome {
+        /// The id the relay gave this connection.
+        id: String,
+        /// The room joined.
+        room: String,
+        /// The relay's protocol version.
+        protocol: u32,
+        /// The peers already in the room, oldest first; the newcomer offers to each of them.
+        peers: Vec<PeerInfo>,
+    },
+    /// Someone entered the room; wait for their offer.
+    PeerJoined {
+        /// The newcomer's id.
+        id: String,
+        /// The newcomer's display name.
+        name: String,
+    },
+    /// Someone left the room (closed, dropped or timed out).
+    PeerLeft {
+        /// The id of the peer that left.
+        id: String,
+    },
+    /// A message was refused, or the connection is about to be closed.
+    Error {
+        /// Machine-readable reason.
+        code: ErrorCode,
+        /// Plain words for people.
+        message: String,
+    },
+}
+
+impl ServerMessage {
+    /// Encodes the message as the JSON text of one frame.
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs cannot fail: no maps with non-string keys, no floats.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Machine-readable error codes carried by `error` messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The text frame was not valid JSON.
+    BadJson,
+    /// Not a JSON object, no string `type`, a non-string `to`, or a binary frame.
+    BadMessage,
+    /// The type is one only the relay may send.
+    ReservedType,
+    /// `to` names no other peer of this room.
+    UnknownPeer,
+    /// The message is larger than the relay's limit.
+    TooLarge,
+    /// The connection sent faster than its rate limit; the message was dropped.
+    RateLimited,
+    /// The room already holds its maximum number of peers; the connection is closed.
+    RoomFull,
+    /// The passcode was missing or wrong; the connection is closed.
+    BadKey,
+    /// The client asked for another protocol version; the connection is closed.
+    VersionMismatch,
+    /// The relay holds its maximum number of connections; the connection is closed.
+    RelayFull,
+}
+
+impl ErrorCode {
+    /// Whether the relay closes the connection after sending this error.
+    pub fn is_fatal(self) -> bool {
+        matches!(
+            self,
+            Self::RoomFull | Self::BadKey | Self::VersionMismatch | Self::RelayFull
+        )
+    }
+}
+
+/// A WebSocket close code with the reason text the relay sends with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Close {
+    /// The numeric close code.
+    pub code: u16,
+    /// The reason text sent in the close frame.
+    pub reason: &'static str,
+}
+
+impl Close {
+    /// The relay is shutting down: the call is over for everyone.
+    pub const HOST_ENDED: Close = Close {
+        code: 1001,
+        reason: "host ended the call",
+    };
+    /// The passcode was missing or wrong.
+    pub const BAD_KEY: Close = Close {
+        code: 4001,
+        reason: "wrong passcode",
+    };
+    /// The room is full.
+    pub const ROOM_FULL: Close = Close {
+        code: 4003,
+        reason: "room full",
+    };
+    /// The client did not read its messages fast enough and its queue overflowed.
+    pub const TOO_SLOW: Close = Close {
+        code: 4008,
+        reason: "too slow",
+    };
+    /// The client stopped answering pings.
+    pub const KEEPALIVE: Close = Close {
+        code: 4008,
+        reason: "keepalive timeout",
+    };
+    /// The client speaks another protocol version.
+    pub const VERSION_MISMATCH: Close = Close {
+        code: 4009,
+        reason: "protocol version mismatch",
+    };
+    /// The relay holds too many connections.
+    pub const RELAY_FULL: Close = Close {
+        code: 4013,
+        reason: "relay full",
+    };
+}
+
+/// The call messages the Tincan UI exchanges; the relay forwards other types unchanged too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CallMessage {
+    /// An SDP offer, sent by the newcomer to each peer of its `welcome`.
+    Offer {
+        /// The session description text.
+        sdp: String,
+        /// Recipient id; absent means every other peer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        /// Sender id, always set by the relay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+    /// An SDP answer to an offer.
+    Answer {
+        /// The session description text.
+        sdp: String,
+        /// Recipient id; absent means every other peer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        /// Sender id, always set by the relay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+    /// One trickled ICE candidate.
+    Candidate {
+        /// The candidate as `RTCIceCandidate.toJSON()` gives it.
+        candidate: IceCandidate,
+        /// Recipient id; absent means every other peer.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        /// Sender id, always set by the relay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+    },
+}
+
+/// An ICE candidate in the browser's JSON shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceCandidate {
+    /// The `candidate:` attribute line.
+    pub candidate: String,
+    /// Media stream identification tag.
+    #[serde(rename = "sdpMid", default)]
+    pub sdp_mid: Option<String>,
+    /// Index of the media description.
+    #[serde(rename = "sdpMLineIndex", default)]
+    pub sdp_m_line_index: Option<u16>,
+}
+
+/// Why a client message was refused: the code and plain words to send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
+}
+
+impl Rejection {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The `error` frame telling the client about it.
+    pub(crate) fn to_json(&self) -> String {
+        ServerMessage::Error {
+            code: self.code,
+            message: self.message.clone(),
+        }
+        .to_json()
+    }
+}
+
+/// A client message that passed validation and is ready to forward.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    /// The message's `type`, kept for logging (never the body).
+    pub(crate) kind: String,
+    /// The recipient, or `None` for everyone else in the room.
+    pub(crate) to: Option<String>,
+    /// The frame to forward, with `from` set to the sender.
+    pub(crate) text: String,
+}
+
+const RESERVED_TYPES: [&str; 4] = ["welcome", "peer-joined", "peer-left", "error"];
+
+/// Checks a client text frame and stamps it with the sender's id.
+pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| Rejection::new(ErrorCode::BadJson, format!("not valid JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(Rejection::new(
+            ErrorCode::BadMessage,
+            "a message must be a JSON object",
+        ));
+    };
+    let kind = match object.get("type") {
+        Some(Value::String(kind)) => kind.clone(),
+        _ => {
+            return Err(Rejection::new(
+                ErrorCode::BadMessage,
+                "a message needs a string field \"type\"",
+            ))
+        }
+    };
+    if RESERVED_TYPES.contains(&kind.as_str()) {
+        return Err(Rejection::new(
+            ErrorCode::ReservedType,
+            format!("\"{kind}\" messages are sent by the relay only"),
+        ));
+    }
+    let to = match object.get("to") {
+        None => None,
+        Some(Value::String(to)) => Some(to.clone()),
+        Some(_) => {
+            return Err(Rejection::new(
+                ErrorCode::BadMessage,
+                "\"to\" must be a peer id string",
+            ))
+        }
+    };
+    let from_json = Value::String(from.to_owned());
+    let text = if object.contains_key("from") {
+        // Rare: the client wrote its own `from`; rebuild the object to overwrite it.
+        object.insert("from".to_owned(), from_json);
+        Value::Object(object).to_string()
+    } else {
+        // Common case: keep the client's bytes exactly and splice `from` in front.
+        stamp(text, &from_json)
+    };
+    Ok(Outgoing { kind, to, text })
+}
+
+/// Inserts `"from":<id>` as the first member of an object known to be non-empty.
+fn stamp(text: &str, from: &Value) -> String {
+    let body = text.trim_start().strip_prefix('{').unwrap_or(text);
+    let mut out = String::with_capacity(text.len() + 32);
+    out.push_str("{\"from\":");
+    out.push_str(&from.to_string());
+    out.push(',');
+    out.push_str(body);
+    out
+}
+
+/// Checks a room name: 1 to 64 of `A-Za-z0-9_-`.
+pub fn validate_room(room: &str) -> Result<(), &'static str> {
+    if room.is_empty() || room.len() > MAX_ROOM_CHARS {
+        return Err("room name must be 1 to 64 characters long");
+    }
+    if !room
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err("room name may only use letters A-Z a-z, digits, '_' and '-'");
+    }
+    Ok(())
+}
+
+/// Trims a display name and checks it: at most 32 characters, no control characters.
+pub fn clean_name(name: Option<&str>) -> Result<String, &'static str> {
+    let name = name.unwrap_or_default().trim();
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err("name must be at most 32 characters long");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("name must not contain control characters");
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_from_without_touching_the_rest() {
+        let out = prepare(r#" {"type":"offer","sdp":"v=0\r\n","to":"b"}"#, "a1").unwrap();
+        assert_eq!(
+            out.text,
+            r#"{"from":"a1","type":"offer","sdp":"v=0\r\n","to":"b"}"#
+        );
+        assert_eq!(out.to.as_deref(), Some("b"));
+        assert_eq!(out.kind, "offer");
+    }
+
+    #[test]
+    fn overwrites_a_forged_from() {
+        let out = prepare(r#"{"type":"x","from":"mallory"}"#, "a1").unwrap();
+        let map: serde_json::Map<String, Value> = serde_json::from_str(&out.text).unwrap();
+        assert_eq!(map["from"], "a1");
+        assert_eq!(map["type"], "x");
+    }
+
+    #[test]
+    fn rejects_bad_input_with_the_right_code() {
+        let code = |text: &str| prepare(text, "a").unwrap_err().code;
+        assert_eq!(code("{"), ErrorCode::BadJson);
+        assert_eq!(code("[1]"), ErrorCode::BadMessage);
+        assert_eq!(code("{}"), ErrorCode::BadMessage);
+        assert_eq!(code(r#"{"type":3}"#), ErrorCode::BadMessage);
+        assert_eq!(code(r#"{"type":"offer","to":7}"#), ErrorCode::BadMessage);
+        assert_eq!(code(r#"{"type":"welcome"}"#), ErrorCode::ReservedType);
+    }
+
+    #[test]
+    fn room_and_name_rules() {
+        assert!(validate_room("lobby").is_ok());
+        assert!(validate_room(&"a".repeat(64)).is_ok());
+        assert!(validate_room(&"a".repeat(65)).is_err());
+        assert!(validate_room("").is_err());
+        assert!(validate_room("a b").is_err());
+        assert_eq!(clean_name(Some("  Ann  ")).unwrap(), "Ann");
+        assert_eq!(clean_name(None).unwrap(), "");
+        assert!(clean_name(Some(&"é".repeat(32))).is_ok());
+        assert!(clean_name(Some(&"é".repeat(33))).is_err());
+        assert!(clean_name(Some("a\u{7}b")).is_err());
+    }
+
+    #[test]
+    fn server_messages_have_the_documented_shape() {
+        let welcome = ServerMessage::Welcome {
+            id: "x".into(),
+            room: "lobby".into(),
+            protocol: PROTOCOL_VERSION,
+            peers: vec![PeerInfo {
+                id: "y".into(),
+                name: "Bo".into(),
+            }],
+        };
+        assert_eq!(
+            welcome.to_json(),
+            r#"{"type":"welcome","id":"x","room":"lobby","protocol":1,"peers":[{"id":"y","name":"Bo"}]}"#
+        );
+        let error = ServerMessage::Error {
+            code: ErrorCode::TooLarge,
+            message: "m".into(),
+        };
+        assert_eq!(
+            error.to_json(),
+            r#"{"type":"error","code":"too-large","message":"m"}"#
+        );
+    }
+}

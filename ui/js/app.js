@@ -1,0 +1,362 @@
+'use strict';
+
+import { parseAddress, checkRoom } from './address.js';
+import { pickEngine } from './engine/index.js';
+import { createTransport } from './transport/index.js';
+import { invoke, isTauriAvailable, errorText } from './transport/tauri.js';
+import { LocalMedia, resumeAudio, audioIsSuspended } from './call/media.js';
+import { CallSession } from './call/session.js';
+import {
+  cleanName, loadSettings, saveSettings, parseIceServers, rememberHost, saveName,
+} from './settings.js';
+import * as home from './view/home.js';
+import * as callView from './view/call.js';
+import { showBanner, clearBanner, bannerMessage } from './view/status.js';
+
+// The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
+// levels). Views only draw; this module decides.
+
+const LEVEL_INTERVAL_MS = 100;
+const AUDIO_SETTINGS = ['echoCancellation', 'noiseSuppression', 'autoGainControl', 'testTone'];
+
+const app = {
+  appMode: isTauriAvailable(),
+  screen: 'home',
+  busy: false,
+  settings: loadSettings(),
+  // Settings given for this run only (tone=1, --test-tone), layered over the saved ones.
+  overrides: {},
+  name: '',
+  engine: null,
+  media: null,
+  session: null,
+  hosting: null,
+  levelTimer: null,
+  cleanups: [],
+  joinPressedAt: null,
+  lastStats: {},
+};
+
+let onReturnHome = () => {};
+
+export function setReturnHomeListener(fn) {
+  onReturnHome = fn;
+}
+
+export function effectiveSettings() {
+  return { ...app.settings, ...app.overrides };
+}
+
+export function setOverrides(overrides) {
+  app.overrides = { ...app.overrides, ...overrides };
+}
+
+function requireName(name) {
+  const clean = cleanName(name);
+  if (!clean) {
+    home.showNameError('Enter your name so the others know who is talking.');
+    return null;
+  }
+  app.name = clean;
+  saveName(clean);
+  return clean;
+}
+
+function setBusy(busy, label) {
+  app.busy = busy;
+  home.setHomeBusy(busy, label);
+}
+
+export async function hostRoom({ name, key = '', room = '', port = null }) {
+  if (app.busy || app.screen !== 'home') return false;
+  const who = requireName(name);
+  if (!who) return false;
+  clearBanner();
+  setBusy(true, 'Starting…');
+  let hosted;
+  try {
+    hosted = await invoke('host_room', { name: who, port, key: key || null, room: room || null });
+  } catch (err) {
+    setBusy(false);
+    showBanner(`Could not start hosting: ${errorText(err)}`, 'error');
+    return false;
+  }
+  app.hosting = {
+    port: hosted.port,
+    room: hosted.room,
+    key: hosted.key || '',
+    address: hosted.addresses?.[0] ?? `127.0.0.1:${hosted.port}`,
+    addresses: hosted.addresses ?? [],
+  };
+  setBusy(false);
+  // The host talks through its own relay like everyone else.
+  return joinRoom({ address: `127.0.0.1:${hosted.port}`, room: hosted.room, key: hosted.key, name: who });
+}
+
+async function stopHosting() {
+  if (!app.hosting) return;
+  app.hosting = null;
+  try {
+    await invoke('stop_hosting');
+  } catch (err) {
+    console.warn('stop_hosting failed', errorText(err));
+  }
+}
+
+export async function joinRoom({ address, room = '', key = '', name }) {
+  if (app.busy || app.screen !== 'home') return false;
+  const who = requireName(name);
+  if (!who) return false;
+  const target = parseAddress(address);
+  if (!target.ok) {
+    home.showAddressError(target.error);
+    return false;
+  }
+  const roomError = checkRoom(room);
+  if (roomError) {
+    home.showRoomError(roomError);
+    return false;
+  }
+  clearBanner();
+  home.showHomeError('');
+  app.joinPressedAt = performance.now();
+  setBusy(true, 'Connecting…');
+  const settings = effectiveSettings();
+  try {
+    app.engine = await pickEngine({ forceNative: settings.forceNative });
+    // Audio first: ICE then gathers candidates with the real LAN addresses.
+    const mediaOptions = { settings, deviceId: settings.inputDeviceId || null, tone: settings.testTone };
+    app.media = app.engine.handlesMedia
+      ? await app.engine.openLocalMedia(mediaOptions)
+      : await LocalMedia.open(mediaOptions);
+    const ice = parseIceServers(settings.iceServers);
+    const transport = createTransport({ address: target.address, room, name: who, key });
+    app.session = new CallSession({
+      transport,
+      engine: app.engine,
+      localMedia: app.media,
+      rtcConfig: { iceServers: ice.ok ? ice.servers : [] },
+    });
+    watchSession(app.session);
+    await app.session.start();
+  } catch (err) {
+    await hangup({ message: err.message || String(err), kind: 'error' });
+    return false;
+  }
+  if (!app.hosting) rememberHost({ address: target.address, room });
+  enterCall();
+  return true;
+}
+
+function watchSession(session) {
+  app.cleanups.push(
+    session.on('change', () => renderCall()),
+    session.on('status', ({ kind, message }) => showBanner(message, kind)),
+    session.on('stats', (stats) => {
+      app.lastStats = stats;
+      callView.updateQuality(stats);
+    }),
+    session.on('ended', ({ message }) => hangup({ message, kind: 'error' })),
+  );
+}
+
+function enterCall() {
+  app.screen = 'call';
+  setBusy(false);
+  home.hideHome();
+  const hosting = app.hosting;
+  callView.showCall({
+    room: app.session.room,
+    hosting: Boolean(hosting),
+    shareInfo: hosting ? { address: hosting.address, key: hosting.key } : null,
+  });
+  callView.setMuted(app.media.muted);
+  callView.startDuration(app.session.startedAt ?? Date.now());
+  renderCall();
+  app.levelTimer = setInterval(updateLevels, LEVEL_INTERVAL_MS);
+  const onKey = (ev) => handleShortcut(ev);
+  document.addEventListener('keydown', onKey);
+  app.cleanups.push(() => document.removeEventListener('keydown', onKey));
+  if (navigator.mediaDevices?.addEventListener) {
+    const onDevices = () => refreshDevices();
+    navigator.mediaDevices.addEventListener('devicechange', onDevices);
+    app.cleanups.push(() => navigator.mediaDevices.removeEventListener('devicechange', onDevices));
+  }
+  refreshDevices();
+  callView.focusLeave();
+  if (audioIsSuspended()) {
+    showBanner('Sound is paused by the browser until you click or press a key on the page.', 'warn');
+  }
+}
+
+function renderCall() {
+  if (!app.session) return;
+  const snap = app.session.snapshot();
+  callView.renderParticipants({ selfName: app.name, muted: snap.muted, peers: snap.peers });
+  applyOutputDevice();
+}
+
+function updateLevels() {
+  if (!app.session || !app.media) return;
+  const peers = new Map();
+  for (const peer of app.session.peers.values()) peers.set(String(peer.id), peer.level());
+  callView.updateLevels({ self: app.media.level(), peers, muted: app.media.muted });
+}
+
+function handleShortcut(ev) {
+  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
+  if (ev.key !== 'm' && ev.key !== 'M') return;
+  const target = ev.target;
+  // Typing an "m" into a field must not mute.
+  if (target instanceof HTMLElement && (target.isContentEditable || target.matches('input:not([type="range"]):not([type="checkbox"]), textarea, select'))) return;
+  if (document.querySelector('dialog[open]')) return;
+  ev.preventDefault();
+  toggleMute();
+}
+
+export function toggleMute() {
+  if (!app.session || !app.media) return;
+  const muted = !app.media.muted;
+  app.session.setMuted(muted);
+  callView.setMuted(muted);
+  showBanner(muted ? 'You are muted.' : 'You are live.', 'info');
+}
+
+export function setPeerVolume(id, volume) {
+  const peer = [...(app.session?.peers.values() ?? [])].find((p) => String(p.id) === String(id));
+  peer?.setVolume(volume);
+}
+
+async function refreshDevices() {
+  if (!navigator.mediaDevices?.enumerateDevices || !app.media) return;
+  try {
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    callView.renderDevices({
+      inputs: devices.filter((d) => d.kind === 'audioinput'),
+      outputs: devices.filter((d) => d.kind === 'audiooutput'),
+      inputId: app.media.deviceId,
+      outputId: app.settings.outputDeviceId,
+      canPickOutput: typeof HTMLMediaElement.prototype.setSinkId === 'function',
+      tone: app.media.isTone,
+    });
+  } catch (err) {
+    console.warn('could not list devices', err);
+  }
+}
+
+export async function chooseInputDevice(deviceId) {
+  app.settings = { ...app.settings, inputDeviceId: deviceId };
+  saveSettings(app.settings);
+  await reopenMedia();
+}
+
+async function reopenMedia() {
+  if (!app.media || !app.session || app.engine?.handlesMedia) return;
+  const settings = effectiveSettings();
+  try {
+    const track = await app.media.reopen({
+      settings,
+      deviceId: settings.inputDeviceId || null,
+      tone: settings.testTone,
+    });
+    await app.session.replaceTrack(track);
+  } catch (err) {
+    showBanner(err.message || String(err), 'error');
+  }
+  refreshDevices();
+}
+
+export async function chooseOutputDevice(deviceId) {
+  app.settings = { ...app.settings, outputDeviceId: deviceId };
+  saveSettings(app.settings);
+  applyOutputDevice();
+}
+
+function applyOutputDevice() {
+  const sinkId = app.settings.outputDeviceId || '';
+  for (const peer of app.session?.peers.values() ?? []) {
+    if (peer.sinkId === sinkId) continue;
+    peer.setOutputDevice(sinkId).catch((err) => {
+      showBanner(`Could not switch the speaker: ${err.message}`, 'error');
+    });
+  }
+}
+
+export function updateSettings(next, previous) {
+  const before = effectiveSettings();
+  // Saving in the dialog turns a run-only choice (tone=1) into a saved one.
+  app.overrides = {};
+  app.settings = next;
+  saveSettings(next);
+  if (app.screen !== 'call') return;
+  if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) reopenMedia();
+  if (previous.iceServers !== next.iceServers || previous.forceNative !== next.forceNative) {
+    showBanner('ICE servers and the audio engine change from the next call on.', 'info');
+  }
+}
+
+// Resumes audio the browser held back for want of a user gesture.
+export async function wakeAudio() {
+  const running = await resumeAudio();
+  for (const peer of app.session?.peers.values() ?? []) peer.resumePlayback();
+  if (running && /paused by the browser/.test(bannerMessage())) clearBanner();
+}
+
+/**
+ * Undoes everything a call set up: stops the tracks, closes every connection and the signaling
+ * socket, stops hosting, clears timers and listeners, and brings back the home screen. `message`
+ * is shown there (e.g. why the call ended).
+ */
+export async function hangup({ message = '', kind = 'info' } = {}) {
+  clearInterval(app.levelTimer);
+  app.levelTimer = null;
+  for (const cleanup of app.cleanups.splice(0)) cleanup();
+  const session = app.session;
+  app.session = null;
+  session?.close();
+  app.media?.close();
+  app.media = null;
+  app.engine = null;
+  app.lastStats = {};
+  await stopHosting();
+  callView.resetCall();
+  app.screen = 'home';
+  setBusy(false);
+  home.showHome();
+  if (message) showBanner(message, kind);
+  onReturnHome();
+}
+
+export function snapshot() {
+  const session = app.session?.snapshot() ?? null;
+  return {
+    screen: app.screen,
+    mode: app.appMode ? 'app' : 'browser',
+    busy: app.busy,
+    name: app.name,
+    engine: app.engine?.name ?? null,
+    hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key } : null,
+    muted: Boolean(app.media?.muted),
+    tone: Boolean(app.media?.isTone),
+    selfLevel: app.media ? app.media.level() : 0,
+    joinPressedAt: app.joinPressedAt,
+    banner: bannerMessage(),
+    selfId: session?.selfId ?? null,
+    room: session?.room ?? null,
+    callState: session?.state ?? null,
+    peers: session?.peers ?? [],
+  };
+}
+
+export async function collectStats() {
+  const peers = [...(app.session?.peers.values() ?? [])];
+  return Promise.all(peers.map(async (peer) => {
+    let summary = null;
+    try {
+      summary = await peer.stats({ remember: false });
+    } catch {
+      // Closing connections have no stats.
+    }
+    return { id: peer.id, name: peer.name, connectionState: peer.connectionState, ...summary };
+  }));
+}

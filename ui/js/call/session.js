@@ -1,0 +1,276 @@
+'use strict';
+
+import { Emitter } from '../emitter.js';
+import { Peer, isPoliteTowards } from './peer.js';
+
+// A call: the signaling transport plus a full mesh of peer connections, one per other participant.
+// Events: 'change' (participants or their states changed), 'status' ({kind, message}) for banners,
+// 'stats' (per-peer quality summaries, once a second), 'ended' ({message}) when the call is over
+// for a reason other than leaving.
+
+export const PROTOCOL_VERSION = 1;
+const WELCOME_TIMEOUT_MS = 8000;
+const STATS_INTERVAL_MS = 1000;
+
+const ERROR_MESSAGES = {
+  'bad-key': 'Wrong passcode. Ask the host for the passcode and try again.',
+  'room-full': 'This call is full, so no one else can join right now.',
+  'version-mismatch': 'This host runs a different version of Tincan. Both sides need the same version to talk.',
+  'relay-full': 'The host is handling as many connections as it can; try again later.',
+};
+
+// What the relay's close codes mean, for when the close arrives without its error message.
+const CLOSE_MESSAGES = {
+  1001: 'The host ended the call.',
+  4001: ERROR_MESSAGES['bad-key'],
+  4003: ERROR_MESSAGES['room-full'],
+  4009: ERROR_MESSAGES['version-mismatch'],
+  4013: ERROR_MESSAGES['relay-full'],
+};
+
+export function describeServerError(msg) {
+  return ERROR_MESSAGES[msg?.code] ?? `The host refused to connect: ${msg?.message || msg?.code || 'no reason given'}.`;
+}
+
+export function describeClose({ code, reason }) {
+  if (CLOSE_MESSAGES[code]) return CLOSE_MESSAGES[code];
+  return `Lost the connection to the host${reason ? ` (${reason})` : ''}.`;
+}
+
+export class CallSession extends Emitter {
+  #transport;
+  #engine;
+  #media;
+  #rtcConfig;
+  #offs = [];
+  #statsTimer = null;
+  #welcome = null;
+  #fatalError = null;
+  #done = false;
+
+  constructor({ transport, engine, localMedia, rtcConfig }) {
+    super();
+    this.#transport = transport;
+    this.#engine = engine;
+    this.#media = localMedia;
+    this.#rtcConfig = rtcConfig;
+    this.peers = new Map();
+    this.selfId = null;
+    this.room = null;
+    this.state = 'connecting';
+    this.startedAt = null;
+    this.reconnects = 0;
+  }
+
+  // Resolves once the relay has welcomed us; rejects with a sentence for the user.
+  async start() {
+    const welcomed = new Promise((resolve, reject) => {
+      this.#welcome = { resolve, reject };
+    });
+    this.#offs.push(
+      this.#transport.on('message', (msg) => this.#handleMessage(msg)),
+      this.#transport.on('close', (info) => this.#handleClose(info)),
+      this.#transport.on('open', (info) => this.#handleOpen(info)),
+    );
+    await this.#transport.connect();
+    const timer = setTimeout(() => {
+      this.#welcome?.reject(new Error('The host accepted the connection but never let us into the call.'));
+    }, WELCOME_TIMEOUT_MS);
+    try {
+      await welcomed;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.#statsTimer = setInterval(() => this.#pollStats(), STATS_INTERVAL_MS);
+  }
+
+  #send(obj) {
+    // In the old two-person shape a peer has no id; an unaddressed message reaches everyone else.
+    if (obj.to === null || obj.to === undefined) delete obj.to;
+    this.#transport.send(obj);
+  }
+
+  #handleOpen({ reconnected }) {
+    if (reconnected) {
+      this.state = 'rejoining';
+      this.emit('status', { kind: 'info', message: 'Reconnected to the host; rejoining the call…' });
+    }
+  }
+
+  #handleMessage(msg) {
+    if (this.#done || typeof msg.type !== 'string') return;
+    switch (msg.type) {
+      case 'welcome':
+        this.#handleWelcome(msg);
+        break;
+      case 'peer-joined':
+        if (msg.id !== undefined && msg.id !== this.selfId) this.#addPeer(msg.id, msg.name, false);
+        break;
+      case 'peer-left':
+        this.#removePeer(msg.id);
+        break;
+      case 'offer':
+      case 'answer':
+      case 'candidate':
+        this.#routeSignal(msg);
+        break;
+      case 'error':
+        this.#handleError(msg);
+        break;
+      default:
+        // Newer peers may send kinds of message this version does not know; they are optional.
+        break;
+    }
+  }
+
+  #handleWelcome(msg) {
+    if (msg.protocol !== undefined && msg.protocol !== PROTOCOL_VERSION) {
+      this.#fail(`This host speaks protocol version ${msg.protocol}, this app speaks ${PROTOCOL_VERSION}. Both sides need the same version of Tincan.`);
+      return;
+    }
+    const rejoin = this.selfId !== null;
+    // A welcome after a reconnect carries a new id, and everyone else sees us as a newcomer: the
+    // old connections cannot be matched up again, so rebuild them all.
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.selfId = msg.id;
+    this.room = msg.room ?? this.room;
+    for (const p of Array.isArray(msg.peers) ? msg.peers : []) {
+      if (p && p.id !== undefined && p.id !== msg.id) this.#addPeer(p.id, p.name, true);
+    }
+    this.state = 'in-call';
+    if (this.startedAt === null) this.startedAt = Date.now();
+    if (rejoin) {
+      this.reconnects += 1;
+      this.emit('status', { kind: 'ok', message: 'Back in the call.' });
+    }
+    this.#welcome?.resolve();
+    this.#welcome = null;
+    this.emit('change');
+  }
+
+  #addPeer(id, name, initiator) {
+    this.peers.get(id)?.close();
+    const peer = new Peer({
+      id,
+      name,
+      initiator,
+      polite: id === null ? true : isPoliteTowards(this.selfId, id),
+      engine: this.#engine,
+      rtcConfig: this.#rtcConfig,
+      localMedia: this.#media,
+      send: (obj) => this.#send(obj),
+      onChange: () => this.emit('change'),
+    });
+    this.peers.set(id, peer);
+    this.emit('change');
+    return peer;
+  }
+
+  #removePeer(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    peer.close();
+    this.peers.delete(id);
+    this.emit('change');
+  }
+
+  #routeSignal(msg) {
+    let peer = this.peers.get(msg.from);
+    if (!peer && msg.from === undefined) {
+      // The older shape: no ids at all, only ever two people in a room.
+      if (this.peers.size === 1) [peer] = this.peers.values();
+      else if (this.peers.size === 0 && msg.type === 'offer') peer = this.#addPeer(null, 'Guest', false);
+    }
+    if (!peer && msg.type === 'offer' && msg.from !== undefined && msg.from !== this.selfId) {
+      // An offer can overtake the relay's peer-joined notice; accept it rather than drop it.
+      peer = this.#addPeer(msg.from, msg.name, false);
+    }
+    if (peer) peer.handleSignal(msg);
+  }
+
+  #handleError(msg) {
+    if (ERROR_MESSAGES[msg.code]) {
+      // The relay closes the socket right after these; remember why for the close handler.
+      this.#fatalError = describeServerError(msg);
+      if (this.#welcome) this.#welcome.reject(new Error(this.#fatalError));
+      else this.#fail(this.#fatalError);
+      return;
+    }
+    console.warn(`relay reported ${msg.code}: ${msg.message}`);
+  }
+
+  #handleClose(info) {
+    if (this.#done) return;
+    if (info.willRetry && this.selfId !== null) {
+      this.state = 'reconnecting';
+      const seconds = Math.max(1, Math.round((info.delayMs ?? 0) / 1000));
+      this.emit('status', {
+        kind: 'warn',
+        message: `Lost the connection to the host; trying again in ${seconds} s (attempt ${info.attempt ?? 1}). Audio keeps flowing where it can.`,
+      });
+      return;
+    }
+    if (info.willRetry) return;
+    const message = this.#fatalError ?? describeClose(info);
+    if (this.#welcome) this.#welcome.reject(new Error(message));
+    else this.#fail(message);
+  }
+
+  #fail(message) {
+    if (this.#done) return;
+    this.#welcome?.reject(new Error(message));
+    this.#welcome = null;
+    this.close();
+    this.emit('ended', { message });
+  }
+
+  async #pollStats() {
+    const results = {};
+    await Promise.all([...this.peers.values()].map(async (peer) => {
+      try {
+        results[peer.id] = await peer.stats();
+      } catch {
+        // A connection closing mid-poll has nothing to report.
+      }
+    }));
+    if (!this.#done) this.emit('stats', results);
+  }
+
+  setMuted(muted) {
+    this.#media?.setMuted(muted);
+    this.emit('change');
+  }
+
+  async replaceTrack(track) {
+    await Promise.all([...this.peers.values()].map((peer) => peer.replaceTrack(track)));
+  }
+
+  snapshot() {
+    return {
+      state: this.state,
+      selfId: this.selfId,
+      room: this.room,
+      startedAt: this.startedAt,
+      reconnects: this.reconnects,
+      muted: Boolean(this.#media?.muted),
+      peers: [...this.peers.values()].map((peer) => peer.snapshot()),
+    };
+  }
+
+  // Leaves the call: closes every connection and the signaling socket. Safe to call twice.
+  close() {
+    if (this.#done) return;
+    this.#done = true;
+    this.state = 'ended';
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = null;
+    for (const off of this.#offs) off();
+    this.#offs = [];
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.#transport.close();
+    this.#welcome?.reject(new Error('You left the call.'));
+    this.#welcome = null;
+  }
+}

@@ -1,0 +1,141 @@
+'use strict';
+
+import { DEFAULT_PORT } from './address.js';
+import { invoke, isTauriAvailable, errorText } from './transport/tauri.js';
+import {
+  loadName, loadRecentHosts, forgetHost, saveName, cleanName,
+} from './settings.js';
+import * as app from './app.js';
+import * as home from './view/home.js';
+import { initCall } from './view/call.js';
+import { initSettings, setAppInfo } from './view/settings.js';
+import { showBanner } from './view/status.js';
+import { pickEngine } from './engine/index.js';
+
+// Start-up: decide between app and browser mode, wire the screens to the call lifecycle, and act
+// on the launch options (app) or query parameters (browser).
+
+const appMode = isTauriAvailable();
+// Loaded from a relay's --ui port, this page's own host is the relay to join.
+const servedHost = !appMode && /^https?:$/.test(location.protocol) && location.host ? location.host : '';
+
+function refreshRecent() {
+  home.renderRecent(loadRecentHosts(), {
+    onPick: (host) => {
+      home.fillJoinForm({ address: host.address, room: host.room || '' });
+      app.joinRoom({ address: host.address, room: host.room, key: '', name: home.getName() });
+    },
+    onForget: (host) => {
+      forgetHost(host);
+      refreshRecent();
+    },
+  });
+}
+
+function installTestHook() {
+  // Read-only view of the call for automated tests and diagnosis; actions still go through the UI.
+  Object.defineProperty(window, 'tincan', {
+    value: Object.freeze({
+      state: () => app.snapshot(),
+      stats: () => app.collectStats(),
+    }),
+    enumerable: false,
+  });
+}
+
+function wireScreens() {
+  home.initHome({
+    appMode,
+    servedHost,
+    onHost: ({ key }) => app.hostRoom({ name: home.getName(), key }),
+    onJoin: ({ address, key, room }) => app.joinRoom({ address, key, room, name: home.getName() }),
+    onJoinServed: ({ key, room }) => app.joinRoom({ address: servedHost, key, room, name: home.getName() }),
+    onNameChange: (name) => {
+      const clean = cleanName(name);
+      if (clean) saveName(clean);
+    },
+  });
+  initCall({
+    onToggleMute: () => app.toggleMute(),
+    onLeave: () => app.hangup({ message: 'You left the call.', kind: 'info' }),
+    onVolume: (id, volume) => app.setPeerVolume(id, volume),
+    onInputDevice: (id) => app.chooseInputDevice(id),
+    onOutputDevice: (id) => app.chooseOutputDevice(id),
+  });
+  initSettings({
+    appMode,
+    getSettings: () => app.effectiveSettings(),
+    saveSettings: (next, previous) => app.updateSettings(next, previous),
+  });
+  // Browsers hold back sound until the page gets a gesture; any click or key counts.
+  const wake = () => app.wakeAudio();
+  document.addEventListener('pointerdown', wake, { passive: true });
+  document.addEventListener('keydown', wake);
+}
+
+async function startFromLaunchOptions() {
+  try {
+    const info = await invoke('app_info');
+    setAppInfo(`Tincan ${info.version} on ${info.platform}`);
+  } catch (err) {
+    console.warn('app_info failed', errorText(err));
+  }
+  let options;
+  try {
+    options = await invoke('launch_options');
+  } catch (err) {
+    showBanner(`Could not read the start-up options: ${errorText(err)}`, 'error');
+    return;
+  }
+  if (!options) return;
+  if (options.testTone) app.setOverrides({ testTone: true });
+  if (options.forceNative) app.setOverrides({ forceNative: true });
+  if (options.name) home.setName(cleanName(options.name));
+  const name = home.getName() || 'Guest';
+  if (options.host) {
+    await app.hostRoom({ name, key: options.key || '', room: options.room || '', port: options.port ?? null });
+  } else if (options.join) {
+    home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
+    await app.joinRoom({ address: options.join, room: options.room || '', key: options.key || '', name });
+  }
+}
+
+async function startFromQuery() {
+  const params = new URLSearchParams(location.search);
+  if (params.get('tone') === '1') app.setOverrides({ testTone: true });
+  if (params.has('name')) home.setName(cleanName(params.get('name')));
+  const room = params.get('room') || '';
+  const key = params.get('key') || '';
+  home.fillJoinForm({ room, key });
+  if (params.get('join') === '1') {
+    if (!servedHost) {
+      showBanner(`join=1 needs the page to be loaded from a host (http://ADDRESS:${DEFAULT_PORT}/).`, 'error');
+      return;
+    }
+    await app.joinRoom({ address: servedHost, room, key, name: home.getName() || 'Guest' });
+  }
+}
+
+// Say at once when calls cannot work here, rather than only after pressing Join.
+async function checkEngine() {
+  if (typeof window.RTCPeerConnection === 'function') return;
+  try {
+    await pickEngine();
+  } catch (err) {
+    showBanner(err.message, 'error');
+  }
+}
+
+function start() {
+  installTestHook();
+  home.setName(loadName());
+  wireScreens();
+  refreshRecent();
+  app.setReturnHomeListener(refreshRecent);
+  window.addEventListener('storage', refreshRecent);
+  checkEngine();
+  if (appMode) startFromLaunchOptions();
+  else startFromQuery();
+}
+
+start();

@@ -1,0 +1,129 @@
+'use strict';
+
+// What the app remembers between runs (localStorage): the user's name, recent hosts and the
+// settings. Validation lives here too and is pure, so it can be unit-tested without a browser.
+
+const SETTINGS_KEY = 'tincan.settings';
+const NAME_KEY = 'tincan.name';
+const RECENT_KEY = 'tincan.recentHosts';
+const RECENT_LIMIT = 6;
+// The relay refuses longer names.
+export const NAME_MAX = 32;
+
+export const DEFAULT_SETTINGS = Object.freeze({
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+  // Empty on purpose: a LAN call must never wait on a STUN server it cannot reach.
+  iceServers: '',
+  testTone: false,
+  forceNative: false,
+  inputDeviceId: '',
+  outputDeviceId: '',
+});
+
+const ICE_SCHEMES = /^(stun|stuns|turn|turns):[^\s]+$/i;
+
+/**
+ * Checks the ICE servers text: empty, or a JSON array shaped like RTCIceServer entries, e.g.
+ * [{"urls":"stun:stun.example.org:3478"},{"urls":"turn:turn.example.org","username":"u","credential":"p"}].
+ * Returns {ok: true, servers} or {ok: false, error}.
+ */
+export function parseIceServers(text) {
+  const trimmed = String(text ?? '').trim();
+  if (!trimmed) return { ok: true, servers: [] };
+  let value;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (err) {
+    return { ok: false, error: `This is not valid JSON (${err.message}).` };
+  }
+  if (!Array.isArray(value)) return { ok: false, error: 'ICE servers must be a list: [ {...}, {...} ].' };
+  const servers = [];
+  for (const [index, entry] of value.entries()) {
+    const where = `Entry ${index + 1}`;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+      return { ok: false, error: `${where} must be an object like {"urls": "stun:host:3478"}.` };
+    }
+    const urls = typeof entry.urls === 'string' ? [entry.urls] : entry.urls;
+    if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
+      return { ok: false, error: `${where} needs "urls": a string or a list of strings.` };
+    }
+    const badUrl = urls.find((u) => !ICE_SCHEMES.test(u));
+    if (badUrl !== undefined) {
+      return { ok: false, error: `${where}: "${badUrl}" must start with stun:, stuns:, turn: or turns:.` };
+    }
+    const isTurn = urls.some((u) => /^turns?:/i.test(u));
+    const server = { urls: entry.urls };
+    for (const field of ['username', 'credential']) {
+      if (entry[field] === undefined) continue;
+      if (typeof entry[field] !== 'string') return { ok: false, error: `${where}: "${field}" must be a string.` };
+      server[field] = entry[field];
+    }
+    if (isTurn && (server.username === undefined || server.credential === undefined)) {
+      return { ok: false, error: `${where}: a TURN server needs "username" and "credential".` };
+    }
+    servers.push(server);
+  }
+  return { ok: true, servers };
+}
+
+export function cleanName(name) {
+  // Control characters are refused by the relay; whitespace runs collapse to one space.
+  return String(name ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').replace(/\s+/g, ' ').trim().slice(0, NAME_MAX);
+}
+
+function read(key, fallback) {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw === null ? fallback : JSON.parse(raw);
+  } catch {
+    return fallback;
+  }
+}
+
+function write(key, value) {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch (err) {
+    // Private windows and full disks refuse storage; the app still works, it just forgets.
+    console.warn('could not save', key, err);
+  }
+}
+
+export function loadSettings() {
+  const stored = read(SETTINGS_KEY, {});
+  const settings = { ...DEFAULT_SETTINGS };
+  for (const key of Object.keys(DEFAULT_SETTINGS)) {
+    if (typeof stored?.[key] === typeof DEFAULT_SETTINGS[key]) settings[key] = stored[key];
+  }
+  return settings;
+}
+
+export function saveSettings(settings) {
+  write(SETTINGS_KEY, settings);
+}
+
+export function loadName() {
+  return cleanName(read(NAME_KEY, ''));
+}
+
+export function saveName(name) {
+  write(NAME_KEY, cleanName(name));
+}
+
+export function loadRecentHosts() {
+  const list = read(RECENT_KEY, []);
+  return Array.isArray(list) ? list.filter((h) => h && typeof h.address === 'string').slice(0, RECENT_LIMIT) : [];
+}
+
+// Most recent first, one entry per address and room.
+export function rememberHost({ address, room }) {
+  const entry = { address, room: room || '', at: Date.now() };
+  const rest = loadRecentHosts().filter((h) => h.address !== address || (h.room || '') !== entry.room);
+  write(RECENT_KEY, [entry, ...rest].slice(0, RECENT_LIMIT));
+}
+
+export function forgetHost({ address, room }) {
+  write(RECENT_KEY, loadRecentHosts().filter((h) => h.address !== address || (h.room || '') !== (room || '')));
+}

@@ -1,0 +1,114 @@
+'use strict';
+
+import { Emitter } from '../emitter.js';
+
+// The app transport: the backend holds the WebSocket (so it survives what a webview may not) and
+// passes frames through IPC. Same interface as websocket.js:
+//   connect(), send(obj), close(), on('open' | 'message' | 'close', fn) -> off
+// Reconnecting with backoff happens in the backend; it reports it as the "reconnecting" kind.
+
+function tauri() {
+  const api = window.__TAURI__;
+  if (!api?.core?.invoke || !api?.event?.listen) throw new Error('The app bridge is not available.');
+  return api;
+}
+
+export function isTauriAvailable() {
+  return Boolean(window.__TAURI__?.core?.invoke);
+}
+
+export function invoke(command, args) {
+  return tauri().core.invoke(command, args);
+}
+
+// Tauri rejects with whatever the command returned as its error, usually a plain string.
+export function errorText(err) {
+  if (typeof err === 'string') return err;
+  if (err?.message) return err.message;
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return String(err);
+  }
+}
+
+export function createTauriTransport({ address, room, name, key }) {
+  const events = new Emitter();
+  let unlisten = null;
+  let opened = false;
+  let stopped = false;
+
+  function handleSignal({ payload }) {
+    if (stopped || !payload) return;
+    switch (payload.kind) {
+      case 'open':
+        // The first open is reported when join_room resolves; later ones follow a reconnect.
+        if (opened) events.emit('open', { reconnected: true });
+        break;
+      case 'message': {
+        let msg;
+        try {
+          msg = JSON.parse(payload.text);
+        } catch {
+          console.warn('ignoring a frame that is not JSON');
+          return;
+        }
+        if (msg && typeof msg === 'object' && !Array.isArray(msg)) events.emit('message', msg);
+        break;
+      }
+      case 'reconnecting':
+        events.emit('close', {
+          code: payload.code ?? 1006,
+          reason: payload.reason ?? '',
+          willRetry: true,
+          attempt: payload.attempt,
+          delayMs: payload.delayMs,
+        });
+        break;
+      case 'closed':
+        stopped = true;
+        events.emit('close', { code: payload.code ?? 1006, reason: payload.reason ?? '', willRetry: false });
+        unlisten?.();
+        break;
+      default:
+        break;
+    }
+  }
+
+  return {
+    kind: 'tauri',
+    url: address,
+    async connect() {
+      const api = tauri();
+      // Listen first: the welcome can arrive before join_room's reply does.
+      unlisten = await api.event.listen('signal', handleSignal);
+      try {
+        await api.core.invoke('join_room', { address, room: room || null, name, key: key || null });
+      } catch (err) {
+        unlisten?.();
+        unlisten = null;
+        throw new Error(errorText(err));
+      }
+      if (stopped) throw new Error('The call was left while connecting.');
+      opened = true;
+      events.emit('open', { reconnected: false });
+    },
+    send(obj) {
+      if (stopped) return false;
+      tauri().core.invoke('send_signal', { text: JSON.stringify(obj) }).catch((err) => {
+        console.warn('send_signal failed:', errorText(err));
+      });
+      return true;
+    },
+    close() {
+      stopped = true;
+      unlisten?.();
+      unlisten = null;
+      events.clearListeners();
+      if (window.__TAURI__) {
+        tauri().core.invoke('leave_room').catch((err) => console.warn('leave_room failed:', errorText(err)));
+      }
+    },
+    on: (event, fn) => events.on(event, fn),
+  };
+}

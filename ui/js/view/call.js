@@ -1,0 +1,271 @@
+'use strict';
+
+import { rateQuality } from '../call/stats.js';
+
+// The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
+// device pickers, duration, the share box when hosting, and leave.
+
+const callScreen = document.getElementById('call-screen');
+const callTitle = document.getElementById('call-title');
+const callRoom = document.getElementById('call-room');
+const callDuration = document.getElementById('call-duration');
+const share = document.getElementById('share');
+const shareAddress = document.getElementById('share-address');
+const shareKey = document.getElementById('share-key');
+const shareKeyValue = document.getElementById('share-key-value');
+const copyButton = document.getElementById('copy-address');
+const copyStatus = document.getElementById('copy-status');
+const participantList = document.getElementById('participants');
+const alone = document.getElementById('alone');
+const template = document.getElementById('participant-template');
+const micMeter = document.getElementById('mic-meter');
+const micMeterFill = document.getElementById('mic-meter-fill');
+const muteButton = document.getElementById('mute-button');
+const muteLabel = document.getElementById('mute-label');
+const inputDevice = document.getElementById('input-device');
+const outputField = document.getElementById('output-device-field');
+const outputDevice = document.getElementById('output-device');
+const leaveButton = document.getElementById('leave-button');
+
+const SPEAKING_LEVEL = 0.04;
+const STATE_LABELS = {
+  new: 'Connecting',
+  connecting: 'Connecting',
+  connected: 'Connected',
+  disconnected: 'Reconnecting',
+  failed: 'Failed',
+  closed: 'Left',
+};
+
+const tiles = new Map();
+let durationTimer = null;
+let handlers = null;
+let copyTimer = null;
+
+export function initCall(callbacks) {
+  handlers = callbacks;
+  muteButton.addEventListener('click', () => handlers.onToggleMute());
+  leaveButton.addEventListener('click', () => handlers.onLeave());
+  inputDevice.addEventListener('change', () => handlers.onInputDevice(inputDevice.value));
+  outputDevice.addEventListener('change', () => handlers.onOutputDevice(outputDevice.value));
+  copyButton.addEventListener('click', () => copyShareAddress());
+}
+
+async function copyShareAddress() {
+  const text = shareAddress.textContent;
+  clearTimeout(copyTimer);
+  try {
+    await navigator.clipboard.writeText(text);
+    copyStatus.textContent = 'Copied';
+  } catch {
+    // Clipboard access can be refused; selecting the text lets people copy it themselves.
+    const range = document.createRange();
+    range.selectNodeContents(shareAddress);
+    window.getSelection()?.removeAllRanges();
+    window.getSelection()?.addRange(range);
+    copyStatus.textContent = 'Press Ctrl+C to copy';
+  }
+  copyTimer = setTimeout(() => { copyStatus.textContent = ''; }, 3000);
+}
+
+export function showCall({ room, hosting, shareInfo }) {
+  callScreen.hidden = false;
+  callTitle.textContent = hosting ? 'You are hosting' : 'In call';
+  callRoom.textContent = room && room !== 'lobby' ? `Room ${room}` : 'Main room';
+  leaveButton.textContent = hosting ? 'End call' : 'Leave';
+  leaveButton.setAttribute('aria-label', hosting ? 'End the call for everyone' : 'Leave the call');
+  share.hidden = !shareInfo;
+  if (shareInfo) {
+    shareAddress.textContent = shareInfo.address;
+    shareKey.hidden = !shareInfo.key;
+    shareKeyValue.textContent = shareInfo.key || '';
+  }
+}
+
+export function hideCall() {
+  callScreen.hidden = true;
+}
+
+function formatDuration(ms) {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+export function startDuration(startedAt) {
+  stopDuration();
+  const tick = () => {
+    const ms = Date.now() - startedAt;
+    callDuration.textContent = formatDuration(ms);
+    callDuration.setAttribute('datetime', `PT${Math.floor(ms / 1000)}S`);
+  };
+  tick();
+  durationTimer = setInterval(tick, 1000);
+}
+
+export function stopDuration() {
+  clearInterval(durationTimer);
+  durationTimer = null;
+  callDuration.textContent = '0:00';
+}
+
+function initials(name) {
+  const words = String(name || '?').trim().split(/\s+/).filter(Boolean);
+  const letters = words.length > 1 ? words[0][0] + words[words.length - 1][0] : (words[0] ?? '?').slice(0, 2);
+  return letters.toUpperCase();
+}
+
+function createTile(id, self) {
+  const node = template.content.firstElementChild.cloneNode(true);
+  const tile = {
+    node,
+    avatar: node.querySelector('.avatar'),
+    initials: node.querySelector('.initials'),
+    name: node.querySelector('.p-name'),
+    state: node.querySelector('.p-state'),
+    quality: node.querySelector('.p-quality'),
+    dot: node.querySelector('.q-dot'),
+    qualityText: node.querySelector('.q-text'),
+    volume: node.querySelector('.p-volume'),
+    volumeLabel: node.querySelector('.p-volume-label'),
+    slider: node.querySelector('input[type="range"]'),
+    speaking: false,
+  };
+  node.dataset.id = String(id);
+  if (self) {
+    node.classList.add('self');
+    tile.volume.remove();
+  } else {
+    tile.slider.addEventListener('input', () => handlers.onVolume(id, Number(tile.slider.value) / 100));
+  }
+  return tile;
+}
+
+// Keeps one tile per participant, updating in place so sliders keep focus while states change.
+export function renderParticipants({ selfName, muted, peers }) {
+  const wanted = new Set(['self', ...peers.map((p) => String(p.id))]);
+  for (const [key, tile] of tiles) {
+    if (!wanted.has(key)) {
+      tile.node.remove();
+      tiles.delete(key);
+    }
+  }
+  const rows = [{ id: 'self', name: selfName, self: true }, ...peers];
+  let previous = null;
+  for (const row of rows) {
+    const key = String(row.id);
+    let tile = tiles.get(key);
+    if (!tile) {
+      tile = createTile(row.id, row.self);
+      tiles.set(key, tile);
+    }
+    const place = previous ? previous.nextSibling : participantList.firstChild;
+    if (tile.node !== place) participantList.insertBefore(tile.node, place);
+    previous = tile.node;
+    updateTile(tile, row, muted);
+  }
+  alone.hidden = peers.length > 0;
+}
+
+function updateTile(tile, row, muted) {
+  const name = row.name || 'Guest';
+  tile.initials.textContent = initials(name);
+  if (row.self) {
+    tile.name.textContent = `${name} (you)`;
+    tile.state.textContent = muted ? 'Muted' : 'Mic on';
+    tile.state.dataset.state = muted ? 'muted' : 'connected';
+    tile.node.dataset.muted = String(muted);
+    tile.quality.hidden = true;
+    return;
+  }
+  tile.name.textContent = name;
+  tile.state.textContent = STATE_LABELS[row.connectionState] ?? row.connectionState;
+  tile.state.dataset.state = row.connectionState;
+  tile.volumeLabel.textContent = `Volume for ${name}`;
+  tile.slider.setAttribute('aria-valuetext', `${Math.round(row.volume * 100)}%`);
+  if (document.activeElement !== tile.slider) tile.slider.value = String(Math.round(row.volume * 100));
+}
+
+// Called a few times a second with 0..1 levels; drives the speaking rings and the mic meter.
+export function updateLevels({ self, peers, muted }) {
+  micMeterFill.style.transform = `scaleX(${self.toFixed(3)})`;
+  micMeter.setAttribute('aria-valuenow', String(Math.round(self * 100)));
+  micMeter.dataset.muted = String(muted);
+  for (const [key, tile] of tiles) {
+    const level = key === 'self' ? (muted ? 0 : self) : peers.get(key) ?? 0;
+    // Ring size follows loudness on a square-root curve so quiet speech still shows.
+    tile.node.style.setProperty('--level', Math.min(1, Math.sqrt(level)).toFixed(3));
+    const speaking = level > SPEAKING_LEVEL;
+    if (speaking !== tile.speaking) {
+      tile.speaking = speaking;
+      tile.node.dataset.speaking = String(speaking);
+    }
+  }
+}
+
+function formatQuality(summary) {
+  if (!summary) return 'Measuring…';
+  const parts = [];
+  parts.push(summary.rttMs != null ? `${Math.round(summary.rttMs)} ms` : '– ms');
+  parts.push(summary.lossPct != null ? `${summary.lossPct.toFixed(summary.lossPct < 10 ? 1 : 0)}% loss` : '–% loss');
+  parts.push(summary.inKbps != null ? `${Math.round(summary.inKbps)} kbps` : '– kbps');
+  return parts.join(' · ');
+}
+
+export function updateQuality(statsById) {
+  for (const [key, tile] of tiles) {
+    if (key === 'self') continue;
+    const summary = statsById[key];
+    tile.qualityText.textContent = formatQuality(summary);
+    const quality = rateQuality(summary);
+    tile.dot.dataset.quality = quality;
+    tile.quality.title = `Round-trip time, packet loss and incoming bitrate (${quality})`;
+  }
+}
+
+export function setMuted(muted) {
+  muteButton.setAttribute('aria-pressed', String(muted));
+  muteLabel.textContent = muted ? 'Unmute' : 'Mute';
+}
+
+function fillSelect(select, devices, selectedId, fallbackLabel) {
+  select.replaceChildren();
+  devices.forEach((device, index) => {
+    const option = document.createElement('option');
+    option.value = device.deviceId;
+    option.textContent = device.label || `${fallbackLabel} ${index + 1}`;
+    select.append(option);
+  });
+  if (devices.some((d) => d.deviceId === selectedId)) select.value = selectedId;
+}
+
+export function renderDevices({ inputs, outputs, inputId, outputId, canPickOutput, tone }) {
+  if (tone) {
+    fillSelect(inputDevice, [{ deviceId: '', label: 'Test tone (440 Hz)' }], '', 'Test tone');
+    inputDevice.disabled = true;
+  } else {
+    fillSelect(inputDevice, inputs, inputId, 'Microphone');
+    inputDevice.disabled = inputs.length === 0;
+  }
+  outputField.hidden = !canPickOutput || outputs.length === 0;
+  if (canPickOutput) fillSelect(outputDevice, outputs, outputId, 'Speaker');
+}
+
+export function focusLeave() {
+  leaveButton.focus();
+}
+
+export function resetCall() {
+  stopDuration();
+  for (const tile of tiles.values()) tile.node.remove();
+  tiles.clear();
+  setMuted(false);
+  micMeterFill.style.transform = 'scaleX(0)';
+  micMeter.setAttribute('aria-valuenow', '0');
+  share.hidden = true;
+  copyStatus.textContent = '';
+  clearTimeout(copyTimer);
+  hideCall();
+}

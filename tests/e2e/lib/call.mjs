@@ -61,3 +61,11 @@ export async function measureInbound(page, peerName, windowMs = 2000) {
     totalEnergy: after.totalAudioEnergy,
   };
 }
+
+// Waits for the status banner to show text matching `pattern` (case-insensitive).
+export async function waitForBanner(page, pattern, timeout = 10000) {
+  await page.waitForFunction((source) => {
+    const el = document.getElementById('banner');
+    return !el.hidden && new RegExp(source, 'i').test(document.getElementById('banner-text').textContent);
+  }, pattern.source, { timeout });
+}

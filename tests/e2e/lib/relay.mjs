@@ -8,9 +8,9 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RELAY_BIN = process.env.TINCAN_RELAY_BIN || path.join(ROOT, 'target/debug/tincan-relay');
 
-export async function startRelay({ key, maxPeers, args = [] } = {}) {
+export async function startRelay({ key, maxPeers, port = 0, args = [] } = {}) {
   if (!existsSync(RELAY_BIN)) throw new Error(`${RELAY_BIN} is missing; run cargo build -p tincan-relay`);
-  const argv = ['--listen', '0.0.0.0:0', '--ui', 'ui', ...args];
+  const argv = ['--listen', `0.0.0.0:${port}`, '--ui', 'ui', ...args];
   if (key) argv.push('--key', key);
   if (maxPeers) argv.push('--max-peers', String(maxPeers));
   const child = spawn(RELAY_BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -33,11 +33,11 @@ export async function startRelay({ key, maxPeers, args = [] } = {}) {
     child.kill('SIGKILL');
     throw new Error(`unexpected first line from the relay: ${first}`);
   }
-  const port = Number(match[2]);
-  const origin = `http://127.0.0.1:${port}`;
+  const boundPort = Number(match[2]);
+  const origin = `http://127.0.0.1:${boundPort}`;
 
   return {
-    port,
+    port: boundPort,
     origin,
     child,
     exited,

@@ -67,6 +67,8 @@ export class CallSession extends Emitter {
     const welcomed = new Promise((resolve, reject) => {
       this.#welcome = { resolve, reject };
     });
+    // Awaited only once the socket is open; a failure before that is reported by connect().
+    welcomed.catch(() => {});
     this.#offs.push(
       this.#transport.on('message', (msg) => this.#handleMessage(msg)),
       this.#transport.on('close', (info) => this.#handleClose(info)),

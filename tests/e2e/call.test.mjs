@@ -1,0 +1,148 @@
+// Real calls between Chromium pages through a real relay: audio flows, meshes form, mute silences,
+// leaving is seen by everyone. Run inside scripts/netns-run.sh (see run.sh).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { withRelay as withRelayIn } from './lib/harness.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import {
+  joinServed, waitForConnectedPeers, waitForScreen, measureInbound, state, stats, bannerText, sleep,
+} from './lib/call.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const withRelay = (options, fn) => withRelayIn(browser, options, fn);
+
+test('two pages call each other and the callee receives audio', { timeout: 60000 }, async () => {
+  await withRelay({}, async ({ open }) => {
+    // The fake microphone, not the tone: this is the getUserMedia path people use.
+    const ann = await open();
+    const bob = await open();
+    await joinServed(ann, { name: 'Ann' });
+    await waitForScreen(ann, 'call');
+    await joinServed(bob, { name: 'Bob' });
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+
+    // Ann was there first, so she is the callee of Bob's offer.
+    const first = (await stats(ann)).find((s) => s.name === 'Bob');
+    await sleep(1500);
+    const second = (await stats(ann)).find((s) => s.name === 'Bob');
+    assert.ok(first.packetsReceived > 0, 'inbound packets arrived');
+    assert.ok(second.packetsReceived > first.packetsReceived + 30, `packets keep rising: ${first.packetsReceived} -> ${second.packetsReceived}`);
+    assert.ok(second.totalAudioEnergy > 0, `totalAudioEnergy above zero: ${second.totalAudioEnergy}`);
+
+    // And the other way round.
+    const back = await measureInbound(bob, 'Ann', 1500);
+    assert.ok(back.packets > 30, `Bob receives Ann: ${back.packets} packets`);
+    assert.ok(back.totalEnergy > 0);
+
+    // The call screen shows the other participant as connected.
+    const tile = ann.locator('.participant:not(.self)');
+    await tile.locator('.p-state', { hasText: 'Connected' }).waitFor();
+    assert.equal(await tile.locator('.p-name').textContent(), 'Bob');
+    const candidates = (await stats(ann)).map((s) => s.localCandidateType);
+    assert.deepEqual(candidates, ['host'], 'a LAN call uses host candidates');
+  });
+});
+
+test('four pages form a full mesh', { timeout: 90000 }, async () => {
+  await withRelay({}, async ({ open }) => {
+    const names = ['Ann', 'Bob', 'Cy', 'Dee'];
+    const pages = [];
+    for (const name of names) {
+      const page = await open({ tone: '1' });
+      await joinServed(page, { name });
+      await waitForScreen(page, 'call');
+      pages.push(page);
+    }
+    await Promise.all(pages.map((p) => waitForConnectedPeers(p, 3, 45000)));
+    const states = await Promise.all(pages.map(state));
+    const ids = states.map((s) => s.selfId);
+    assert.equal(new Set(ids).size, 4, 'four distinct ids');
+    for (const [i, s] of states.entries()) {
+      const seen = s.peers.map((p) => p.id).sort();
+      assert.deepEqual(seen, ids.filter((_, j) => j !== i).sort(), `${names[i]} is connected to every other`);
+      for (const p of s.peers) {
+        const other = states.find((o) => o.selfId === p.id);
+        const back = other.peers.find((q) => q.id === s.selfId);
+        assert.notEqual(p.polite, back.polite, 'exactly one side of each pair is polite');
+      }
+    }
+    // Every page hears every other page.
+    for (const [i, page] of pages.entries()) {
+      const all = await stats(page);
+      assert.equal(all.length, 3);
+      for (const s of all) assert.ok(s.packetsReceived > 0 && s.totalAudioEnergy > 0, `${names[i]} hears ${s.name}`);
+    }
+  });
+});
+
+test('muting silences what the others receive, and M unmutes', { timeout: 60000 }, async () => {
+  await withRelay({}, async ({ open }) => {
+    const ann = await open({ tone: '1' });
+    const bob = await open({ tone: '1' });
+    await joinServed(ann, { name: 'Ann' });
+    await waitForScreen(ann, 'call');
+    await joinServed(bob, { name: 'Bob' });
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+    await sleep(500);
+
+    const live = await measureInbound(bob, 'Ann', 1500);
+    assert.ok(live.rms > 0.05, `the tone is heard before muting (rms ${live.rms})`);
+
+    await ann.click('#mute-button');
+    assert.equal(await ann.getAttribute('#mute-button', 'aria-pressed'), 'true');
+    assert.equal((await state(ann)).muted, true);
+    await sleep(600); // let the jitter buffer drain what was sent before the click
+    const muted = await measureInbound(bob, 'Ann', 1500);
+    assert.ok(muted.packets > 20, 'a muted peer still sends (silent) packets');
+    assert.ok(muted.rms < 0.005, `muted is silence (rms ${muted.rms}, before ${live.rms})`);
+    // Bob's tone still reaches Ann: mute only affects Ann's own sending.
+    const other = await measureInbound(ann, 'Bob', 1000);
+    assert.ok(other.rms > 0.05);
+
+    // The keyboard shortcut toggles back.
+    await ann.locator('body').press('m');
+    assert.equal(await ann.getAttribute('#mute-button', 'aria-pressed'), 'false');
+    await sleep(600);
+    const again = await measureInbound(bob, 'Ann', 1500);
+    assert.ok(again.rms > 0.05, `unmuted is heard again (rms ${again.rms})`);
+  });
+});
+
+test('leaving removes the participant everywhere', { timeout: 60000 }, async () => {
+  await withRelay({}, async ({ open }) => {
+    const pages = [];
+    for (const name of ['Ann', 'Bob', 'Cy']) {
+      const page = await open({ tone: '1' });
+      await joinServed(page, { name });
+      await waitForScreen(page, 'call');
+      pages.push(page);
+    }
+    await Promise.all(pages.map((p) => waitForConnectedPeers(p, 2)));
+    const [ann, bob, cy] = pages;
+    await cy.click('#leave-button');
+    await waitForScreen(cy, 'home');
+    const after = await state(cy);
+    assert.equal(after.peers.length, 0);
+    assert.equal(after.selfId, null);
+    assert.match(await bannerText(cy), /You left the call/);
+    assert.equal(await cy.isVisible('#home-screen'), true);
+    assert.equal(await cy.isVisible('#call-screen'), false);
+
+    for (const page of [ann, bob]) {
+      await waitForConnectedPeers(page, 1, 10000);
+      const names = (await state(page)).peers.map((p) => p.name);
+      assert.deepEqual(names, page === ann ? ['Bob'] : ['Ann']);
+      await page.locator('.participant:not(.self)').nth(1).waitFor({ state: 'detached' });
+      assert.equal(await page.locator('.participant').count(), 2, 'self and one other tile remain');
+    }
+  });
+});

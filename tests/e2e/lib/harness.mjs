@@ -1,0 +1,34 @@
+// One relay and a set of participant pages for a test; everything is closed afterwards, and the
+// pages must have thrown nothing.
+import assert from 'node:assert/strict';
+import { startRelay } from './relay.mjs';
+import { openParticipant } from './browser.mjs';
+
+export async function withRelay(browser, options, fn) {
+  const relay = await startRelay(options);
+  const pages = [];
+  const open = async (params, openOptions) => {
+    const page = await openParticipant(browser, relay.page(params), openOptions);
+    pages.push(page);
+    return page;
+  };
+  let current = relay;
+  try {
+    await fn({
+      relay,
+      open,
+      // Tests that restart the relay hand the new one over so it is stopped too.
+      replaceRelay: (next) => { current = next; },
+    });
+    for (const page of pages) assert.deepEqual(page.errors, [], 'no uncaught errors in the page');
+  } catch (err) {
+    for (const [i, page] of pages.entries()) {
+      console.error(`--- page ${i} console (last 15) ---\n${page.logs.slice(-15).join('\n')}`);
+    }
+    throw err;
+  } finally {
+    await Promise.all(pages.map((p) => p.context().close().catch(() => {})));
+    await relay.stop();
+    if (current !== relay) await current.stop();
+  }
+}

@@ -1,0 +1,50 @@
+// The biggest call: eight people in a full mesh (28 connections), and a ninth turned away.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { withRelay as withRelayIn } from './lib/harness.mjs';
+import { launchBrowser } from './lib/browser.mjs';
+import {
+  joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, state, stats,
+} from './lib/call.mjs';
+
+let browser;
+before(async () => {
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('eight people form a full mesh and the ninth is told the room is full', { timeout: 240000 }, async () => {
+  await withRelayIn(browser, { maxPeers: 8 }, async ({ open }) => {
+    const pages = [];
+    for (let i = 1; i <= 8; i += 1) {
+      const page = await open({ tone: '1' }, { viewport: { width: 800, height: 600 } });
+      await joinServed(page, { name: `P${i}` });
+      await waitForScreen(page, 'call', 30000);
+      pages.push(page);
+    }
+    await Promise.all(pages.map((p) => waitForConnectedPeers(p, 7, 120000)));
+    const states = await Promise.all(pages.map(state));
+    const ids = new Set(states.map((s) => s.selfId));
+    assert.equal(ids.size, 8);
+    const pairs = new Set();
+    for (const s of states) {
+      for (const p of s.peers) {
+        assert.ok(ids.has(p.id));
+        pairs.add([s.selfId, p.id].sort().join('|'));
+      }
+    }
+    assert.equal(pairs.size, 28, 'all 28 pairs are connected');
+    for (const page of pages) {
+      for (const s of await stats(page)) assert.ok(s.packetsReceived > 0, `${s.name} is heard`);
+    }
+
+    const ninth = await open({ tone: '1' });
+    await joinServed(ninth, { name: 'P9' });
+    await waitForBanner(ninth, /call is full/);
+    assert.equal((await state(ninth)).screen, 'home');
+    // Nobody inside noticed.
+    assert.equal((await state(pages[0])).peers.length, 7);
+  });
+});

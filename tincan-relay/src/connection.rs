@@ -247,23 +247,22 @@ impl Reader<'_> {
             };
             // Any frame, pongs included, proves the client is alive.
             deadline = Instant::now() + config.keepalive_timeout;
-            let rejection = match message {
-                Message::Text(text) => {
-                    if !limiter.allow(std::time::Instant::now()) {
-                        Some(Rejection::new(
-                            ErrorCode::RateLimited,
-                            "too many messages, slow down",
-                        ))
-                    } else {
-                        self.handle_text(&text).err()
-                    }
+            let counted = matches!(message, Message::Text(_) | Message::Binary(_));
+            let rejection = if counted && !limiter.allow(std::time::Instant::now()) {
+                Some(Rejection::new(
+                    ErrorCode::RateLimited,
+                    "too many messages, slow down",
+                ))
+            } else {
+                match message {
+                    Message::Text(text) => self.handle_text(&text).err(),
+                    Message::Binary(_) => Some(Rejection::new(
+                        ErrorCode::BadMessage,
+                        "binary frames are not supported, send JSON text",
+                    )),
+                    Message::Ping(_) | Message::Pong(_) => None,
+                    Message::Close(_) => return End::ClientClosed,
                 }
-                Message::Binary(_) => {
-                    let message = "binary frames are not supported, send JSON text";
-                    Some(Rejection::new(ErrorCode::BadMessage, message))
-                }
-                Message::Ping(_) | Message::Pong(_) => None,
-                Message::Close(_) => return End::ClientClosed,
             };
             if let Some(rejection) = rejection {
                 tracing::debug!(peer = %self.id, code = ?rejection.code, "message refused");

@@ -112,6 +112,9 @@ async fn rate_limit_allows_a_burst_then_refuses_and_recovers() {
     }
     a.send_json(json!({"type": "n", "n": 99})).await;
     assert_eq!(a.expect_error().await, "rate-limited");
+    // Binary frames count too: refused for the rate before their type is even looked at.
+    a.ws.send(Message::binary(b"x".to_vec())).await.unwrap();
+    assert_eq!(a.expect_error().await, "rate-limited");
     for n in 0..4 {
         assert_eq!(b.recv_json().await["n"], n);
     }

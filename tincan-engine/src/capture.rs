@@ -1,0 +1,231 @@
+//! The one capture chain all peers share: source, processing, mute, Opus encoding and a `tee`
+//! from which each peer's webrtcbin takes a branch.
+//!
+//! `src ! audioconvert ! audioresample ! caps ! [webrtcdsp] ! level ! volume ! opusenc !
+//! rtpopuspay ! caps ! tee`
+
+use crate::config::{DspSettings, InputSelection};
+use crate::devices::{DeviceKind, Devices};
+use crate::error::{EngineError, Result};
+use gst::prelude::*;
+use std::time::Duration;
+
+/// Name of the source element, replaced when the input changes.
+const SOURCE: &str = "capture-src";
+/// Name of the processing element (webrtcdsp, or identity when processing is off).
+const DSP: &str = "capture-dsp";
+/// Name of the element just before the processing one.
+const BEFORE_DSP: &str = "capture-caps";
+/// Name of the element just after the processing one.
+pub(crate) const INPUT_LEVEL: &str = "input-level";
+const MUTE: &str = "capture-mute";
+/// Name of the tee the peers branch from.
+pub(crate) const TEE: &str = "capture-tee";
+/// The RTP payload type for Opus, the one browsers use.
+pub(crate) const OPUS_PT: u32 = 111;
+
+/// What the capture actually uses after resolving the selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InputKind {
+    /// A real capture device.
+    Device,
+    /// The test tone.
+    TestTone,
+    /// Silence (listen-only), chosen or for lack of a device.
+    Silence,
+}
+
+pub(crate) fn make(factory: &str, name: &str) -> Result<gst::Element> {
+    gst::ElementFactory::make(factory)
+        .name(name)
+        .build()
+        .map_err(|_| EngineError::Pipeline(format!("could not create {factory}")))
+}
+
+/// Creates the source element for a selection.
+pub(crate) fn make_source(
+    selection: &InputSelection,
+    devices: &Devices,
+) -> Result<(gst::Element, InputKind)> {
+    let device = match selection {
+        InputSelection::Default => devices.default_of(DeviceKind::AudioInput),
+        InputSelection::Device(id) => Some(
+            devices
+                .find(id)
+                .ok_or_else(|| EngineError::UnknownDevice(id.clone()))?,
+        ),
+        InputSelection::TestTone | InputSelection::Silence => None,
+    };
+    if let Some(device) = device {
+        let src = device.create_element(Some(SOURCE))?;
+        return Ok((src, InputKind::Device));
+    }
+    let tone = matches!(selection, InputSelection::TestTone);
+    let src = make("audiotestsrc", SOURCE)?;
+    src.set_property("is-live", true);
+    // 10 ms buffers keep the latency of the test source at what a microphone would give.
+    src.set_property("samplesperbuffer", 480i32);
+    if tone {
+        src.set_property("freq", 440.0f64);
+        src.set_property("volume", 0.3f64);
+    } else {
+        src.set_property_from_str("wave", "silence");
+    }
+    Ok((
+        src,
+        if tone {
+            InputKind::TestTone
+        } else {
+            InputKind::Silence
+        },
+    ))
+}
+
+/// Creates the processing element: webrtcdsp when any switch is on and it is installed.
+pub(crate) fn make_dsp(settings: DspSettings, probe: Option<&str>) -> Result<gst::Element> {
+    let Some(probe) = probe.filter(|_| settings.any()) else {
+        return make("identity", DSP);
+    };
+    let dsp = make("webrtcdsp", DSP)?;
+    dsp.set_property("probe", probe);
+    dsp.set_property("echo-cancel", settings.echo_cancellation);
+    dsp.set_property("noise-suppression", settings.noise_suppression);
+    dsp.set_property("gain-control", settings.auto_gain_control);
+    // The real output latency is unknown (sound server, Bluetooth), so let the canceller
+    // estimate the delay itself.
+    dsp.set_property("delay-agnostic", true);
+    Ok(dsp)
+}
+
+/// Builds the capture chain into the pipeline.
+pub(crate) fn build(
+    pipeline: &gst::Pipeline,
+    source: gst::Element,
+    dsp: gst::Element,
+    level_interval: Duration,
+    bitrate: i32,
+) -> Result<()> {
+    let convert = make("audioconvert", "capture-convert")?;
+    let resample = make("audioresample", "capture-resample")?;
+    let caps = make("capsfilter", BEFORE_DSP)?;
+    caps.set_property(
+        "caps",
+        gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .field("rate", 48_000i32)
+            .field("channels", 1i32)
+            .build(),
+    );
+    let level = make("level", INPUT_LEVEL)?;
+    level.set_property("interval", nanos(level_interval));
+    level.set_property("post-messages", true);
+    let mute = make("volume", MUTE)?;
+    let enc = make("opusenc", "capture-opusenc")?;
+    enc.set_property("bitrate", bitrate);
+    enc.set_property_from_str("audio-type", "voice");
+    enc.set_property("inband-fec", true);
+    let pay = make("rtpopuspay", "capture-pay")?;
+    pay.set_property("pt", OPUS_PT);
+    let rtp_caps = make("capsfilter", "capture-rtp-caps")?;
+    rtp_caps.set_property("caps", rtp_caps_for_send());
+    let tee = make("tee", TEE)?;
+    // Peers come and go; a moment with no branch must not stop the capture.
+    tee.set_property("allow-not-linked", true);
+    let chain = [
+        &source, &convert, &resample, &caps, &dsp, &level, &mute, &enc, &pay, &rtp_caps, &tee,
+    ];
+    pipeline.add_many(chain)?;
+    gst::Element::link_many(chain)?;
+    Ok(())
+}
+
+/// The RTP caps the payloader produces.
+fn rtp_caps_for_send() -> gst::Caps {
+    gst::Caps::builder("application/x-rtp")
+        .field("media", "audio")
+        .field("encoding-name", "OPUS")
+        .field("clock-rate", 48_000i32)
+        .field("payload", OPUS_PT as i32)
+        .build()
+}
+
+/// The codec preferences for each webrtcbin transceiver: what ends up in the SDP.
+pub(crate) fn codec_preferences() -> gst::Caps {
+    gst::Caps::builder("application/x-rtp")
+        .field("media", "audio")
+        .field("encoding-name", "OPUS")
+        .field("clock-rate", 48_000i32)
+        .field("payload", OPUS_PT as i32)
+        .field("encoding-params", "2")
+        .field("minptime", "10")
+        .field("useinbandfec", "1")
+        .field("rtcp-fb-transport-cc", true)
+        .build()
+}
+
+/// Swaps the source element, e.g. when the user picks another microphone.
+pub(crate) fn replace_source(pipeline: &gst::Pipeline, source: gst::Element) -> Result<()> {
+    let old = pipeline
+        .by_name(SOURCE)
+        .ok_or_else(|| EngineError::Pipeline("capture source missing".into()))?;
+    let next = pipeline
+        .by_name("capture-convert")
+        .ok_or_else(|| EngineError::Pipeline("capture converter missing".into()))?;
+    // Stopping the old source first ends its streaming thread, so nothing is in flight.
+    old.set_state(gst::State::Null)?;
+    old.unlink(&next);
+    pipeline.remove(&old)?;
+    pipeline.add(&source)?;
+    source.link(&next)?;
+    source.sync_state_with_parent()?;
+    Ok(())
+}
+
+/// Swaps the processing element while audio flows, between two buffers.
+pub(crate) fn replace_dsp(pipeline: &gst::Pipeline, dsp: gst::Element) -> Result<()> {
+    let (Some(before), Some(old), Some(after)) = (
+        pipeline.by_name(BEFORE_DSP),
+        pipeline.by_name(DSP),
+        pipeline.by_name(INPUT_LEVEL),
+    ) else {
+        return Err(EngineError::Pipeline(
+            "capture processing elements missing".into(),
+        ));
+    };
+    let pad = before
+        .static_pad("src")
+        .ok_or_else(|| EngineError::Pipeline("capture caps pad missing".into()))?;
+    let pipeline = pipeline.downgrade();
+    // The blocking probe runs on the capture thread between two buffers, so neither element
+    // is processing while they are exchanged.
+    pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
+        if let Some(pipeline) = pipeline.upgrade() {
+            let _ = old.set_state(gst::State::Null);
+            let _ = pipeline.remove(&old);
+            let linked = pipeline.add(&dsp).is_ok()
+                && before.link(&dsp).is_ok()
+                && dsp.link(&after).is_ok()
+                && dsp.sync_state_with_parent().is_ok();
+            if !linked {
+                gst::warning!(
+                    gst::CAT_DEFAULT,
+                    "could not insert the new audio processing"
+                );
+            }
+        }
+        gst::PadProbeReturn::Remove
+    });
+    Ok(())
+}
+
+/// Sets the mute switch, which sits after the input level so the UI still sees the mic.
+pub(crate) fn set_muted(pipeline: &gst::Pipeline, muted: bool) {
+    if let Some(mute) = pipeline.by_name(MUTE) {
+        mute.set_property("mute", muted);
+    }
+}
+
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}

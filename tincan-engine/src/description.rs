@@ -1,0 +1,175 @@
+//! Session descriptions and ICE candidates in the shapes the browser's RTCPeerConnection uses.
+
+use crate::error::{EngineError, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The `type` of an RTCSessionDescription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SdpType {
+    /// An offer.
+    Offer,
+    /// A provisional answer.
+    Pranswer,
+    /// A final answer.
+    Answer,
+    /// Undo the pending description (not supported by webrtcbin 1.22).
+    Rollback,
+}
+
+impl SdpType {
+    /// The browser's name for this type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SdpType::Offer => "offer",
+            SdpType::Pranswer => "pranswer",
+            SdpType::Answer => "answer",
+            SdpType::Rollback => "rollback",
+        }
+    }
+
+    pub(crate) fn to_gst(self) -> gst_webrtc::WebRTCSDPType {
+        match self {
+            SdpType::Offer => gst_webrtc::WebRTCSDPType::Offer,
+            SdpType::Pranswer => gst_webrtc::WebRTCSDPType::Pranswer,
+            SdpType::Answer => gst_webrtc::WebRTCSDPType::Answer,
+            SdpType::Rollback => gst_webrtc::WebRTCSDPType::Rollback,
+        }
+    }
+
+    pub(crate) fn from_gst(kind: gst_webrtc::WebRTCSDPType) -> Option<Self> {
+        match kind {
+            gst_webrtc::WebRTCSDPType::Offer => Some(SdpType::Offer),
+            gst_webrtc::WebRTCSDPType::Pranswer => Some(SdpType::Pranswer),
+            gst_webrtc::WebRTCSDPType::Answer => Some(SdpType::Answer),
+            gst_webrtc::WebRTCSDPType::Rollback => Some(SdpType::Rollback),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SdpType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SdpType {
+    type Err = EngineError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "offer" => Ok(SdpType::Offer),
+            "pranswer" => Ok(SdpType::Pranswer),
+            "answer" => Ok(SdpType::Answer),
+            "rollback" => Ok(SdpType::Rollback),
+            other => Err(EngineError::InvalidDescriptionType(other.to_owned())),
+        }
+    }
+}
+
+/// An RTCSessionDescriptionInit: `{"type": "offer", "sdp": "v=0..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionDescription {
+    /// Offer, answer, pranswer or rollback.
+    #[serde(rename = "type")]
+    pub kind: SdpType,
+    /// The SDP text (empty for a rollback).
+    #[serde(default)]
+    pub sdp: String,
+}
+
+impl SessionDescription {
+    /// A description of the given type.
+    pub fn new(kind: SdpType, sdp: impl Into<String>) -> Self {
+        SessionDescription {
+            kind,
+            sdp: sdp.into(),
+        }
+    }
+
+    pub(crate) fn to_gst(&self) -> Result<gst_webrtc::WebRTCSessionDescription> {
+        let message = gst_sdp::SDPMessage::parse_buffer(self.sdp.as_bytes())
+            .map_err(|_| EngineError::InvalidSdp("the SDP text could not be parsed".into()))?;
+        Ok(gst_webrtc::WebRTCSessionDescription::new(
+            self.kind.to_gst(),
+            message,
+        ))
+    }
+
+    pub(crate) fn from_gst(desc: &gst_webrtc::WebRTCSessionDescription) -> Result<Self> {
+        let kind = SdpType::from_gst(desc.type_())
+            .ok_or_else(|| EngineError::InvalidDescriptionType(format!("{:?}", desc.type_())))?;
+        let sdp = desc
+            .sdp()
+            .as_text()
+            .map_err(|e| EngineError::InvalidSdp(e.to_string()))?;
+        Ok(SessionDescription { kind, sdp })
+    }
+}
+
+/// An RTCIceCandidateInit: `{"candidate", "sdpMid", "sdpMLineIndex"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IceCandidateInit {
+    /// The `candidate:...` attribute text; empty means end of candidates.
+    #[serde(default)]
+    pub candidate: String,
+    /// The media stream identification of the m-line it belongs to.
+    #[serde(default)]
+    pub sdp_mid: Option<String>,
+    /// The index of the m-line it belongs to.
+    #[serde(default)]
+    pub sdp_m_line_index: Option<u32>,
+}
+
+/// The `a=mid` value of each m-line of an SDP text, in order.
+pub(crate) fn media_ids(sdp: &str) -> Vec<Option<String>> {
+    let mut mids: Vec<Option<String>> = Vec::new();
+    for line in sdp.lines() {
+        if line.starts_with("m=") {
+            mids.push(None);
+        } else if let Some(mid) = line.strip_prefix("a=mid:") {
+            if let Some(last) = mids.last_mut() {
+                *last = Some(mid.trim().to_owned());
+            }
+        }
+    }
+    mids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_uses_browser_field_names() {
+        let json = r#"{"candidate":"candidate:1 1 UDP 1 10.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}"#;
+        let c: IceCandidateInit = serde_json::from_str(json).expect("parse");
+        assert_eq!(c.sdp_m_line_index, Some(0));
+        assert_eq!(c.sdp_mid.as_deref(), Some("0"));
+        assert_eq!(serde_json::to_string(&c).expect("serialise"), json);
+    }
+
+    #[test]
+    fn description_round_trips_type_field() {
+        let d: SessionDescription =
+            serde_json::from_str(r#"{"type":"answer","sdp":"v=0"}"#).expect("parse");
+        assert_eq!(d.kind, SdpType::Answer);
+        assert!(serde_json::to_string(&d)
+            .expect("serialise")
+            .contains(r#""type":"answer""#));
+        assert!("bogus".parse::<SdpType>().is_err());
+    }
+
+    #[test]
+    fn media_ids_follow_m_lines() {
+        let sdp = "v=0\r\nm=audio 9 X 111\r\na=mid:0\r\nm=video 9 X 96\r\nm=audio 9 X 111\r\na=mid:a2\r\n";
+        assert_eq!(
+            media_ids(sdp),
+            vec![Some("0".into()), None, Some("a2".into())]
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! The engine: one GStreamer pipeline holding the shared capture, the playout mixer and a bin
+//! per peer, plus the public API the application drives.
+
+use crate::bus;
+use crate::capture::{self, InputKind};
+use crate::config::{DspSettings, EngineConfig, InputSelection, OutputSelection};
+use crate::devices::{AudioDevice, DeviceKind, Devices};
+use crate::error::{EngineError, Result};
+use crate::events::{AudioLevel, EngineEvent};
+use crate::ice::{ice_settings, IceServer};
+use crate::peer::Peer;
+use crate::playout;
+use crate::plugins::{self, MissingElement};
+use crate::state::{PeerEntry, State};
+use crate::stats::PeerStats;
+use crate::webrtc;
+use gst::prelude::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// The receiving end of the engine's events.
+pub type Events = mpsc::UnboundedReceiver<EngineEvent>;
+
+static ENGINES: AtomicU64 = AtomicU64::new(0);
+
+/// What the engine runs with, for the UI to show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EngineStatus {
+    /// Whether echo cancellation, noise suppression and gain control are installed.
+    pub dsp_available: bool,
+    /// The processing switches in force.
+    pub dsp: DspSettings,
+    /// `"device"`, `"test-tone"` or `"silence"` (listen-only).
+    pub input: &'static str,
+    /// Whether any capture device exists.
+    pub has_input_device: bool,
+    /// Whether any playback device exists.
+    pub has_output_device: bool,
+    /// Whether playout goes to a real device.
+    pub output_to_device: bool,
+    /// No audio device at all: only the test tone or listen-only are possible.
+    pub no_audio_device: bool,
+    /// Whether the input is muted.
+    pub muted: bool,
+    /// Optional elements that are not installed.
+    pub missing: Vec<MissingElement>,
+}
+
+/// Shared by the engine handle, peer handles and GStreamer callbacks.
+pub(crate) struct Inner {
+    pub pipeline: gst::Pipeline,
+    pub events: mpsc::UnboundedSender<EngineEvent>,
+    pub devices: Devices,
+    pub probe: Option<String>,
+    pub missing: Vec<MissingElement>,
+    pub level_interval: Duration,
+    pub level_events: bool,
+    pub jitter_ms: u32,
+    pub state: Mutex<State>,
+}
+
+/// The native audio engine; dropping it stops everything.
+pub struct Engine {
+    inner: Arc<Inner>,
+    bus_thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("pipeline", &self.inner.pipeline.name())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Checks the installed elements, builds the pipeline and starts capturing.
+    pub fn new(config: EngineConfig) -> Result<(Engine, Events)> {
+        gst::init().map_err(|e| EngineError::Init(e.to_string()))?;
+        let report = plugins::check(plugins::REQUIREMENTS);
+        let required = report.missing_required();
+        if !required.is_empty() {
+            return Err(EngineError::MissingElements(required));
+        }
+        let number = ENGINES.fetch_add(1, Ordering::Relaxed);
+        // webrtcdsp finds its probe by name across the process, so each engine needs its own.
+        let probe = report
+            .dsp_available()
+            .then(|| format!("tincan-echo-probe-{number}"));
+        let devices = Devices::start(config.monitor_devices);
+        let pipeline = gst::Pipeline::with_name(&format!("tincan-engine-{number}"));
+        let (source, input) = capture::make_source(&config.input, &devices)?;
+        let dsp = capture::make_dsp(config.dsp, probe.as_deref())?;
+        capture::build(
+            &pipeline,
+            source,
+            dsp,
+            config.level_interval,
+            config.opus_bitrate,
+        )?;
+        let (sink, output_device) = playout::make_sink(&config.output, &devices)?;
+        playout::build(&pipeline, sink, probe.as_deref())?;
+        let (events, receiver) = mpsc::unbounded_channel();
+        let state = State {
+            peers: HashMap::new(),
+            closed: HashSet::new(),
+            next_number: 0,
+            input_level: Default::default(),
+            ice: ice_settings(&config.ice_servers)?,
+            dsp: if probe.is_some() {
+                config.dsp
+            } else {
+                DspSettings::OFF
+            },
+            muted: false,
+            input,
+            output_device,
+            shut_down: false,
+        };
+        let inner = Arc::new(Inner {
+            pipeline,
+            events,
+            devices,
+            probe,
+            missing: report.missing,
+            level_interval: config.level_interval,
+            level_events: config.level_events,
+            jitter_ms: config.jitter_buffer_ms,
+            state: Mutex::new(state),
+        });
+        bus::install_level_handler(&inner);
+        if let Err(err) = inner.pipeline.set_state(gst::State::Playing) {
+            let _ = inner.pipeline.set_state(gst::State::Null);
+            return Err(err.into());
+        }
+        if inner.probe.is_none() && config.dsp.any() {
+            inner.emit(EngineEvent::Warning {
+                message: "webrtcdsp is not installed (gstreamer1.0-plugins-bad): calls run \
+                          without echo cancellation, noise suppression or gain control"
+                    .into(),
+            });
+        }
+        let bus_thread = bus::spawn(&inner)?;
+        Ok((
+            Engine {
+                inner,
+                bus_thread: Mutex::new(Some(bus_thread)),
+            },
+            receiver,
+        ))
+    }
+
+    /// What the engine runs with: devices found, input in use, processing available.
+    pub fn status(&self) -> EngineStatus {
+        let devices = self.inner.devices.list();
+        let has_in = devices.iter().any(|d| d.kind == DeviceKind::AudioInput);
+        let has_out = devices.iter().any(|d| d.kind == DeviceKind::AudioOutput);
+        let state = self.inner.lock();
+        EngineStatus {
+            dsp_available: self.inner.probe.is_some(),
+            dsp: state.dsp,
+            input: match state.input {
+                InputKind::Device => "device",
+                InputKind::TestTone => "test-tone",
+                InputKind::Silence => "silence",
+            },
+            has_input_device: has_in,
+            has_output_device: has_out,
+            output_to_device: state.output_device,
+            no_audio_device: !has_in && !has_out,
+            muted: state.muted,
+            missing: self.inner.missing.clone(),
+        }
+    }
+
+    /// Creates the connection to a remote peer, like `new RTCPeerConnection()` plus its
+    /// audio track; it fires `negotiationneeded` once ready.
+    pub fn add_peer(&self, id: &str) -> Result<Peer> {
+        let (number, ice) = {
+            let mut state = self.inner.lock();
+            if state.shut_down {
+                return Err(EngineError::Shutdown);
+            }
+            if state.peers.contains_key(id) {
+                return Err(EngineError::DuplicatePeer(id.to_owned()));
+            }
+            state.closed.remove(id);
+            state.next_number += 1;
+            (state.next_number, state.ice.clone())
+        };
+        let parts = webrtc::build(&self.inner, id, number, &ice)?;
+        let entry = PeerEntry {
+            number,
+            bin: parts.bin,
+            tee_pad: parts.tee_pad,
+            streams: Vec::new(),
+            volume: 1.0,
+            level: Default::default(),
+            connection: crate::events::ConnectionState::New,
+            local_applied: false,
+            local_mids: Vec::new(),
+            remote_mids: Vec::new(),
+            held: Vec::new(),
+            held_complete: false,
+            ice_restart: false,
+        };
+        self.inner.lock().peers.insert(id.to_owned(), entry);
+        Ok(Peer {
+            inner: self.inner.clone(),
+            id: id.to_owned(),
+            webrtc: parts.webrtc,
+        })
+    }
+
+    /// The connection to a peer, if it exists.
+    pub fn peer(&self, id: &str) -> Option<Peer> {
+        let bin = self.inner.lock().peers.get(id).map(|e| e.bin.clone())?;
+        let webrtc = bin.by_name("webrtc")?;
+        Some(Peer {
+            inner: self.inner.clone(),
+            id: id.to_owned(),
+            webrtc,
+        })
+    }
+
+    /// Ids of every open peer connection.
+    pub fn peer_ids(&self) -> Vec<String> {
+        self.inner.lock().peers.keys().cloned().collect()
+    }
+
+    /// Closes a peer connection; the others are not interrupted.
+    pub fn remove_peer(&self, id: &str) {
+        self.inner.remove_peer(id);
+    }
+
+    /// Mutes or unmutes what is sent to every peer.
+    pub fn set_muted(&self, muted: bool) {
+        self.inner.lock().muted = muted;
+        capture::set_muted(&self.inner.pipeline, muted);
+    }
+
+    /// Sets how loud a peer is played, 0.0 ..= 2.0.
+    pub fn set_peer_volume(&self, id: &str, volume: f64) -> Result<()> {
+        self.inner.set_peer_volume(id, volume)
+    }
+
+    /// The latest reading of the local input (before mute), if any yet.
+    pub fn input_level(&self) -> Option<AudioLevel> {
+        self.inner.lock().input_level.last
+    }
+
+    /// Every audio device present now.
+    pub fn list_devices(&self) -> Vec<AudioDevice> {
+        self.inner.devices.list()
+    }
+
+    /// Switches the capture to another device, the test tone or silence.
+    pub fn set_input(&self, selection: InputSelection) -> Result<()> {
+        let (source, kind) = capture::make_source(&selection, &self.inner.devices)?;
+        capture::replace_source(&self.inner.pipeline, source)?;
+        self.inner.lock().input = kind;
+        Ok(())
+    }
+
+    /// Switches the playout to another device, or discards it.
+    pub fn set_output(&self, selection: OutputSelection) -> Result<()> {
+        let (sink, device) = playout::make_sink(&selection, &self.inner.devices)?;
+        playout::replace_sink(&self.inner.pipeline, sink)?;
+        self.inner.lock().output_device = device;
+        Ok(())
+    }
+
+    /// Switches echo cancellation, noise suppression and gain control.
+    pub fn set_dsp(&self, settings: DspSettings) -> Result<()> {
+        let Some(probe) = self.inner.probe.as_deref() else {
+            return Ok(());
+        };
+        let dsp = capture::make_dsp(settings, Some(probe))?;
+        capture::replace_dsp(&self.inner.pipeline, dsp)?;
+        self.inner.lock().dsp = settings;
+        Ok(())
+    }
+
+    /// Sets the STUN/TURN servers used by peers created from now on.
+    pub fn set_ice_servers(&self, servers: &[IceServer]) -> Result<()> {
+        let settings = ice_settings(servers)?;
+        self.inner.lock().ice = settings;
+        Ok(())
+    }
+
+    /// Stats of every open peer connection.
+    pub async fn stats(&self) -> Vec<PeerStats> {
+        let mut all = Vec::new();
+        for id in self.peer_ids() {
+            if let Some(peer) = self.peer(&id) {
+                if let Ok(stats) = peer.stats().await {
+                    all.push(stats);
+                }
+            }
+        }
+        all
+    }
+
+    /// Stops every peer and the pipeline; the engine cannot be used afterwards.
+    pub fn shutdown(&self) {
+        let ids = {
+            let mut state = self.inner.lock();
+            if state.shut_down {
+                return;
+            }
+            state.shut_down = true;
+            state.peers.keys().cloned().collect::<Vec<_>>()
+        };
+        for id in ids {
+            self.inner.remove_peer(&id);
+        }
+        let _ = self.inner.pipeline.set_state(gst::State::Null);
+        self.inner.devices.stop();
+        let thread = self
+            .bus_thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

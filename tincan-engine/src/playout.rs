@@ -1,0 +1,176 @@
+//! Playout: every received stream is decoded and measured on its own, then mixed into one
+//! output, with the echo probe in front of the sink so the canceller hears what is played.
+//!
+//! `silence ! audiomixer ! caps ! [webrtcechoprobe] ! audioconvert ! audioresample ! sink`,
+//! and per stream `depay ! opusdec ! audioconvert ! audioresample ! volume ! level ! mixer`.
+
+use crate::capture::{make, nanos};
+use crate::config::OutputSelection;
+use crate::devices::{DeviceKind, Devices};
+use crate::error::{EngineError, Result};
+use gst::prelude::*;
+use std::time::Duration;
+
+const MIXER: &str = "playout-mixer";
+const SINK: &str = "playout-sink";
+const BEFORE_SINK: &str = "playout-resample";
+
+/// The elements one received stream runs through.
+#[derive(Debug, Clone)]
+pub(crate) struct Stream {
+    /// The per-peer loudness control.
+    pub volume: gst::Element,
+    /// The mixer pad the stream feeds.
+    pub mixer_pad: gst::Pad,
+}
+
+/// Creates the sink for a selection; `None` means no real device is used.
+pub(crate) fn make_sink(
+    selection: &OutputSelection,
+    devices: &Devices,
+) -> Result<(gst::Element, bool)> {
+    let device = match selection {
+        OutputSelection::Default => devices.default_of(DeviceKind::AudioOutput),
+        OutputSelection::Device(id) => Some(
+            devices
+                .find(id)
+                .ok_or_else(|| EngineError::UnknownDevice(id.clone()))?,
+        ),
+        OutputSelection::Discard => None,
+    };
+    match device {
+        Some(device) => Ok((device.create_element(Some(SINK))?, true)),
+        None => {
+            let sink = make("fakesink", SINK)?;
+            // Paced by the clock like a sound card, so the echo probe sees real time.
+            sink.set_property("sync", true);
+            Ok((sink, false))
+        }
+    }
+}
+
+/// Builds the mixer and output chain into the pipeline.
+pub(crate) fn build(
+    pipeline: &gst::Pipeline,
+    sink: gst::Element,
+    probe: Option<&str>,
+) -> Result<()> {
+    // A live silent input keeps the mixer (and the echo probe) running with no peer at all.
+    let silence = make("audiotestsrc", "playout-silence")?;
+    silence.set_property("is-live", true);
+    silence.set_property_from_str("wave", "silence");
+    silence.set_property("samplesperbuffer", 480i32);
+    let mixer = make("audiomixer", MIXER)?;
+    let caps = make("capsfilter", "playout-caps")?;
+    caps.set_property(
+        "caps",
+        gst::Caps::builder("audio/x-raw")
+            .field("format", "S16LE")
+            .field("layout", "interleaved")
+            .field("rate", 48_000i32)
+            .field("channels", 2i32)
+            .build(),
+    );
+    let convert = make("audioconvert", "playout-convert")?;
+    let resample = make("audioresample", BEFORE_SINK)?;
+    let mut chain = vec![silence, mixer, caps];
+    if let Some(name) = probe {
+        chain.push(make("webrtcechoprobe", name)?);
+    }
+    chain.extend([convert, resample, sink]);
+    pipeline.add_many(&chain)?;
+    gst::Element::link_many(&chain)?;
+    Ok(())
+}
+
+/// Decodes one received RTP pad into the mixer; the elements live in the peer's bin.
+pub(crate) fn add_stream(
+    pipeline: &gst::Pipeline,
+    bin: &gst::Bin,
+    rtp_pad: &gst::Pad,
+    volume: f64,
+    level_name: &str,
+    level_interval: Duration,
+) -> Result<Stream> {
+    let mixer = pipeline
+        .by_name(MIXER)
+        .ok_or_else(|| EngineError::Pipeline("playout mixer missing".into()))?;
+    let depay = gst::ElementFactory::make("rtpopusdepay").build()?;
+    let dec = gst::ElementFactory::make("opusdec").build()?;
+    // Packet loss concealment and in-band FEC hide short gaps instead of clicking.
+    dec.set_property("plc", true);
+    dec.set_property("use-inband-fec", true);
+    let convert = gst::ElementFactory::make("audioconvert").build()?;
+    let resample = gst::ElementFactory::make("audioresample").build()?;
+    let vol = gst::ElementFactory::make("volume").build()?;
+    vol.set_property("volume", volume);
+    let level = make("level", level_name)?;
+    level.set_property("interval", nanos(level_interval));
+    level.set_property("post-messages", true);
+    let chain = [&depay, &dec, &convert, &resample, &vol, &level];
+    bin.add_many(chain)?;
+    gst::Element::link_many(chain)?;
+    let sink = depay
+        .static_pad("sink")
+        .ok_or_else(|| missing_pad("depayloader sink"))?;
+    rtp_pad
+        .link(&sink)
+        .map_err(|e| EngineError::Pipeline(format!("{e:?}")))?;
+    let src = level
+        .static_pad("src")
+        .ok_or_else(|| missing_pad("level src"))?;
+    let ghost = gst::GhostPad::with_target(&src)?;
+    ghost.set_active(true)?;
+    bin.add_pad(&ghost)?;
+    let mixer_pad = mixer
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| missing_pad("mixer sink"))?;
+    ghost
+        .link(&mixer_pad)
+        .map_err(|e| EngineError::Pipeline(format!("{e:?}")))?;
+    for element in chain {
+        element.sync_state_with_parent()?;
+    }
+    Ok(Stream {
+        volume: vol,
+        mixer_pad,
+    })
+}
+
+/// Hands a stream's mixer pad back once its peer is gone.
+pub(crate) fn release_stream(pipeline: &gst::Pipeline, stream: &Stream) {
+    if let Some(mixer) = pipeline.by_name(MIXER) {
+        mixer.release_request_pad(&stream.mixer_pad);
+    }
+}
+
+/// Swaps the output element while audio flows.
+pub(crate) fn replace_sink(pipeline: &gst::Pipeline, sink: gst::Element) -> Result<()> {
+    let (Some(before), Some(old)) = (pipeline.by_name(BEFORE_SINK), pipeline.by_name(SINK)) else {
+        return Err(EngineError::Pipeline("playout sink missing".into()));
+    };
+    let pad = before
+        .static_pad("src")
+        .ok_or_else(|| missing_pad("playout src"))?;
+    let pipeline = pipeline.downgrade();
+    // Exchanged between two buffers on the playout thread, as for the processing element.
+    pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
+        if let Some(pipeline) = pipeline.upgrade() {
+            let _ = old.set_state(gst::State::Null);
+            let _ = pipeline.remove(&old);
+            let linked = pipeline.add(&sink).is_ok()
+                && before.link(&sink).is_ok()
+                && sink.sync_state_with_parent().is_ok();
+            if !linked {
+                gst::warning!(gst::CAT_DEFAULT, "could not insert the new audio output");
+            }
+            let _ = pipeline.post_message(gst::message::Latency::new());
+        }
+        gst::PadProbeReturn::Remove
+    });
+    Ok(())
+}
+
+fn missing_pad(what: &str) -> EngineError {
+    EngineError::Pipeline(format!("{what} pad missing"))
+}

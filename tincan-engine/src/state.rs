@@ -1,0 +1,73 @@
+//! The engine's mutable bookkeeping, kept behind one mutex that is never held while GStreamer
+//! is asked to do something that could wait on a streaming thread.
+
+use crate::capture::InputKind;
+use crate::config::DspSettings;
+use crate::events::ConnectionState;
+use crate::ice::IceSettings;
+use crate::playout::Stream;
+use crate::stats::LevelStats;
+use std::collections::{HashMap, HashSet};
+
+/// What the engine remembers about one peer.
+pub(crate) struct PeerEntry {
+    /// Unique number, used in element names.
+    pub number: u64,
+    /// The bin holding this peer's elements.
+    pub bin: gst::Bin,
+    /// The tee pad feeding the bin.
+    pub tee_pad: gst::Pad,
+    /// Decoding chains of the streams received so far.
+    pub streams: Vec<Stream>,
+    /// Playout volume, 0..=2.
+    pub volume: f64,
+    /// Received audio measurements.
+    pub level: LevelStats,
+    /// Last connection state reported.
+    pub connection: ConnectionState,
+    /// Whether a local description was applied, so candidates may be handed out.
+    pub local_applied: bool,
+    /// `a=mid` of each local m-line.
+    pub local_mids: Vec<Option<String>>,
+    /// `a=mid` of each remote m-line.
+    pub remote_mids: Vec<Option<String>>,
+    /// Candidates gathered before the local description was applied.
+    pub held: Vec<(u32, String)>,
+    /// Gathering completed before the local description was applied.
+    pub held_complete: bool,
+    /// The next offer must restart ICE.
+    pub ice_restart: bool,
+}
+
+/// Everything mutable in the engine.
+pub(crate) struct State {
+    /// Live peers by id.
+    pub peers: HashMap<String, PeerEntry>,
+    /// Ids of closed peers, whose late webrtcbin notifications are dropped.
+    pub closed: HashSet<String>,
+    /// Number for the next peer.
+    pub next_number: u64,
+    /// Measurements of the local input.
+    pub input_level: LevelStats,
+    /// ICE servers for new peers.
+    pub ice: IceSettings,
+    /// Current processing switches.
+    pub dsp: DspSettings,
+    /// Whether the input is muted.
+    pub muted: bool,
+    /// What the capture uses.
+    pub input: InputKind,
+    /// Whether playout goes to a real device.
+    pub output_device: bool,
+    /// Set once the engine is shut down.
+    pub shut_down: bool,
+}
+
+impl State {
+    /// The id of the peer with this number.
+    pub fn peer_by_number(&mut self, number: u64) -> Option<(&String, &mut PeerEntry)> {
+        self.peers
+            .iter_mut()
+            .find(|(_, entry)| entry.number == number)
+    }
+}

@@ -1,0 +1,156 @@
+//! Builds a peer's bin (send queue + webrtcbin) and wires webrtcbin's signals to the engine.
+
+use crate::capture::{codec_preferences, make, TEE};
+use crate::engine::Inner;
+use crate::error::{EngineError, Result};
+use crate::events::{ConnectionState, SignalingState};
+use crate::ice::IceSettings;
+use gst::prelude::*;
+use std::sync::{Arc, Weak};
+
+/// The parts of a freshly built peer that the engine keeps.
+pub(crate) struct PeerParts {
+    /// The bin holding everything of this peer.
+    pub bin: gst::Bin,
+    /// Its webrtcbin.
+    pub webrtc: gst::Element,
+    /// The tee pad feeding it.
+    pub tee_pad: gst::Pad,
+}
+
+/// The bin name of the peer with this number.
+pub(crate) fn bin_name(number: u64) -> String {
+    format!("peer-{number}")
+}
+
+/// The `level` element name of a peer's received stream.
+pub(crate) fn level_name(number: u64, stream: usize) -> String {
+    format!("peer-level-{number}-{stream}")
+}
+
+/// Reads the peer number back from a `level` element name.
+pub(crate) fn number_from_level(name: &str) -> Option<u64> {
+    name.strip_prefix("peer-level-")?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Reads the peer number back from a bin name.
+pub(crate) fn number_from_bin(name: &str) -> Option<u64> {
+    name.strip_prefix("peer-")?.parse().ok()
+}
+
+/// Builds the peer's bin, links it to the capture tee and starts it.
+pub(crate) fn build(
+    inner: &Arc<Inner>,
+    id: &str,
+    number: u64,
+    ice: &IceSettings,
+) -> Result<PeerParts> {
+    let bin = gst::Bin::with_name(&bin_name(number));
+    let queue = make("queue", "send-queue")?;
+    // A stalled peer must not hold up the shared capture: its queue drops old audio instead.
+    queue.set_property_from_str("leaky", "downstream");
+    queue.set_property("max-size-buffers", 0u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 200_000_000u64);
+    let webrtc = make("webrtcbin", "webrtc")?;
+    webrtc.set_property_from_str("bundle-policy", "max-bundle");
+    webrtc.set_property("latency", inner.jitter_ms);
+    if let Some(stun) = &ice.stun {
+        webrtc.set_property("stun-server", stun);
+    }
+    for turn in &ice.turn {
+        webrtc.emit_by_name::<bool>("add-turn-server", &[turn]);
+    }
+    bin.add_many([&queue, &webrtc])?;
+    let sink = webrtc
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| EngineError::Pipeline("webrtcbin gave no sink pad".into()))?;
+    let transceiver = sink.property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver");
+    transceiver.set_direction(gst_webrtc::WebRTCRTPTransceiverDirection::Sendrecv);
+    transceiver.set_property("codec-preferences", codec_preferences());
+    let queue_src = queue
+        .static_pad("src")
+        .ok_or_else(|| EngineError::Pipeline("queue src pad missing".into()))?;
+    queue_src
+        .link(&sink)
+        .map_err(|e| EngineError::Pipeline(format!("{e:?}")))?;
+    let queue_sink = queue
+        .static_pad("sink")
+        .ok_or_else(|| EngineError::Pipeline("queue sink pad missing".into()))?;
+    let ghost = gst::GhostPad::with_target(&queue_sink)?;
+    bin.add_pad(&ghost)?;
+    connect_signals(Arc::downgrade(inner), id, &webrtc);
+
+    let tee = inner
+        .pipeline
+        .by_name(TEE)
+        .ok_or_else(|| EngineError::Pipeline("capture tee missing".into()))?;
+    inner.pipeline.add(&bin)?;
+    let tee_pad = tee
+        .request_pad_simple("src_%u")
+        .ok_or_else(|| EngineError::Pipeline("tee gave no pad".into()))?;
+    if let Err(err) = tee_pad.link(&ghost) {
+        tee.release_request_pad(&tee_pad);
+        let _ = inner.pipeline.remove(&bin);
+        return Err(EngineError::Pipeline(format!("{err:?}")));
+    }
+    bin.sync_state_with_parent()?;
+    Ok(PeerParts {
+        bin,
+        webrtc,
+        tee_pad,
+    })
+}
+
+fn connect_signals(inner: Weak<Inner>, id: &str, webrtc: &gst::Element) {
+    let (w, peer) = (inner.clone(), id.to_owned());
+    webrtc.connect("on-negotiation-needed", false, move |_| {
+        if let Some(inner) = w.upgrade() {
+            inner.on_negotiation_needed(&peer);
+        }
+        None
+    });
+    let (w, peer) = (inner.clone(), id.to_owned());
+    webrtc.connect("on-ice-candidate", false, move |values| {
+        let mline = values.get(1).and_then(|v| v.get::<u32>().ok());
+        let text = values.get(2).and_then(|v| v.get::<String>().ok());
+        if let (Some(inner), Some(mline), Some(text)) = (w.upgrade(), mline, text) {
+            inner.on_local_candidate(&peer, mline, text);
+        }
+        None
+    });
+    let (w, peer) = (inner.clone(), id.to_owned());
+    webrtc.connect_notify(Some("ice-gathering-state"), move |webrtc, _| {
+        let state = webrtc.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state");
+        if let (Some(inner), gst_webrtc::WebRTCICEGatheringState::Complete) = (w.upgrade(), state) {
+            inner.on_gathering_complete(&peer);
+        }
+    });
+    let (w, peer) = (inner.clone(), id.to_owned());
+    webrtc.connect_notify(Some("connection-state"), move |webrtc, _| {
+        let state = webrtc.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state");
+        if let Some(inner) = w.upgrade() {
+            inner.on_connection_state(&peer, ConnectionState::from_gst(state));
+        }
+    });
+    let (w, peer) = (inner.clone(), id.to_owned());
+    webrtc.connect_notify(Some("signaling-state"), move |webrtc, _| {
+        let state = webrtc.property::<gst_webrtc::WebRTCSignalingState>("signaling-state");
+        if let Some(inner) = w.upgrade() {
+            inner.on_signaling_state(&peer, SignalingState::from_gst(state));
+        }
+    });
+    let (w, peer) = (inner, id.to_owned());
+    webrtc.connect_pad_added(move |_, pad| {
+        if pad.direction() != gst::PadDirection::Src {
+            return;
+        }
+        if let Some(inner) = w.upgrade() {
+            inner.on_remote_stream(&peer, pad);
+        }
+    });
+}

@@ -104,6 +104,9 @@ test('muting silences what the others receive, and M unmutes', { timeout: 60000 
     const muted = await measureInbound(bob, 'Ann', 1500);
     assert.ok(muted.packets > 20, 'a muted peer still sends (silent) packets');
     assert.ok(muted.rms < 0.005, `muted is silence (rms ${muted.rms}, before ${live.rms})`);
+    // Bob is told, and his screen says so.
+    await bob.waitForFunction(() => window.tincan.state().peers[0]?.muted === true);
+    await bob.locator('.participant:not(.self) .p-state', { hasText: 'Muted' }).waitFor();
     // Bob's tone still reaches Ann: mute only affects Ann's own sending.
     const other = await measureInbound(ann, 'Bob', 1000);
     assert.ok(other.rms > 0.05);
@@ -111,6 +114,7 @@ test('muting silences what the others receive, and M unmutes', { timeout: 60000 
     // The keyboard shortcut toggles back.
     await ann.locator('body').press('m');
     assert.equal(await ann.getAttribute('#mute-button', 'aria-pressed'), 'false');
+    await bob.waitForFunction(() => window.tincan.state().peers[0]?.muted === false);
     await sleep(600);
     const again = await measureInbound(bob, 'Ann', 1500);
     assert.ok(again.rms > 0.05, `unmuted is heard again (rms ${again.rms})`);

@@ -144,7 +144,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     return false;
   }
   if (!app.hosting) rememberHost({ address: target.address, room });
-  enterCall();
+  enterCall(target.address);
   return true;
 }
 
@@ -160,13 +160,14 @@ function watchSession(session) {
   );
 }
 
-function enterCall() {
+function enterCall(address) {
   app.screen = 'call';
   setBusy(false);
   home.hideHome();
   const hosting = app.hosting;
   callView.showCall({
     room: app.session.room,
+    address,
     hosting: Boolean(hosting),
     shareInfo: hosting ? { address: hosting.address, key: hosting.key } : null,
   });
@@ -192,7 +193,8 @@ function enterCall() {
 function renderCall() {
   if (!app.session) return;
   const snap = app.session.snapshot();
-  callView.renderParticipants({ selfName: app.name, muted: snap.muted, peers: snap.peers });
+  const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
+  callView.renderParticipants({ selfName: app.name, selfSource: source, muted: snap.muted, peers: snap.peers });
   applyOutputDevice();
 }
 
@@ -260,6 +262,7 @@ async function reopenMedia() {
       tone: settings.testTone,
     });
     await app.session.replaceTrack(track);
+    renderCall();
   } catch (err) {
     showBanner(err.message || String(err), 'error');
   }

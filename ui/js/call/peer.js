@@ -42,6 +42,7 @@ export class Peer {
     this.connectedAt = null;
     this.volume = 1;
     this.sinkId = '';
+    this.remoteMuted = false;
     this.restarts = 0;
     this.quality = null;
     this.#send = send;
@@ -249,6 +250,7 @@ export class Peer {
       signalingState: this.pc.signalingState,
       restarts: this.restarts,
       volume: this.volume,
+      muted: this.remoteMuted,
     };
   }
 

@@ -106,7 +106,11 @@ export class CallSession extends Emitter {
         this.#handleWelcome(msg);
         break;
       case 'peer-joined':
-        if (msg.id !== undefined && msg.id !== this.selfId) this.#addPeer(msg.id, msg.name, false);
+        if (msg.id !== undefined && msg.id !== this.selfId) {
+          this.#addPeer(msg.id, msg.name, false);
+          // Unmuted is what everyone assumes; only a muted state needs telling.
+          if (this.#media?.muted) this.#send({ type: 'mute', muted: true, to: msg.id });
+        }
         break;
       case 'peer-left':
         this.#removePeer(msg.id);
@@ -118,6 +122,9 @@ export class CallSession extends Emitter {
         break;
       case 'error':
         this.#handleError(msg);
+        break;
+      case 'mute':
+        this.#handleMute(msg);
         break;
       default:
         // Newer peers may send kinds of message this version does not know; they are optional.
@@ -141,6 +148,7 @@ export class CallSession extends Emitter {
       if (p && p.id !== undefined && p.id !== msg.id) this.#addPeer(p.id, p.name, true);
     }
     this.state = 'in-call';
+    if (this.#media?.muted && this.peers.size) this.#send({ type: 'mute', muted: true });
     if (this.startedAt === null) this.startedAt = Date.now();
     if (rejoin) {
       this.reconnects += 1;
@@ -189,6 +197,14 @@ export class CallSession extends Emitter {
       peer = this.#addPeer(msg.from, msg.name, false);
     }
     if (peer) peer.handleSignal(msg);
+  }
+
+  // A courtesy message between Tincan peers (the relay forwards any type): shows who is muted.
+  #handleMute(msg) {
+    const peer = this.peers.get(msg.from);
+    if (!peer || typeof msg.muted !== 'boolean') return;
+    peer.remoteMuted = msg.muted;
+    this.emit('change');
   }
 
   #handleError(msg) {
@@ -241,6 +257,7 @@ export class CallSession extends Emitter {
 
   setMuted(muted) {
     this.#media?.setMuted(muted);
+    if (this.peers.size) this.#send({ type: 'mute', muted });
     this.emit('change');
   }
 

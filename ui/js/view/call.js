@@ -9,6 +9,7 @@ const callScreen = document.getElementById('call-screen');
 const callTitle = document.getElementById('call-title');
 const callRoom = document.getElementById('call-room');
 const callDuration = document.getElementById('call-duration');
+const callCount = document.getElementById('call-count');
 const share = document.getElementById('share');
 const shareAddress = document.getElementById('share-address');
 const shareKey = document.getElementById('share-key');
@@ -26,6 +27,8 @@ const inputDevice = document.getElementById('input-device');
 const outputField = document.getElementById('output-device-field');
 const outputDevice = document.getElementById('output-device');
 const leaveButton = document.getElementById('leave-button');
+const controls = document.querySelector('.controls');
+const devicesToggle = document.getElementById('devices-toggle');
 
 const SPEAKING_LEVEL = 0.04;
 const STATE_LABELS = {
@@ -49,6 +52,12 @@ export function initCall(callbacks) {
   inputDevice.addEventListener('change', () => handlers.onInputDevice(inputDevice.value));
   outputDevice.addEventListener('change', () => handlers.onOutputDevice(outputDevice.value));
   copyButton.addEventListener('click', () => copyShareAddress());
+  // On narrow screens the device pickers fold away so the call controls stay one compact bar.
+  devicesToggle.addEventListener('click', () => {
+    const open = devicesToggle.getAttribute('aria-expanded') !== 'true';
+    devicesToggle.setAttribute('aria-expanded', String(open));
+    controls.classList.toggle('show-devices', open);
+  });
 }
 
 async function copyShareAddress() {
@@ -68,10 +77,11 @@ async function copyShareAddress() {
   copyTimer = setTimeout(() => { copyStatus.textContent = ''; }, 3000);
 }
 
-export function showCall({ room, hosting, shareInfo }) {
+export function showCall({ room, address, hosting, shareInfo }) {
   callScreen.hidden = false;
   callTitle.textContent = hosting ? 'You are hosting' : 'In call';
-  callRoom.textContent = room && room !== 'lobby' ? `Room ${room}` : 'Main room';
+  const roomLabel = room && room !== 'lobby' ? `Room ${room}` : 'Main room';
+  callRoom.textContent = hosting ? roomLabel : `${roomLabel} on ${address}`;
   leaveButton.textContent = hosting ? 'End call' : 'Leave';
   leaveButton.setAttribute('aria-label', hosting ? 'End the call for everyone' : 'Leave the call');
   share.hidden = !shareInfo;
@@ -144,7 +154,7 @@ function createTile(id, self) {
 }
 
 // Keeps one tile per participant, updating in place so sliders keep focus while states change.
-export function renderParticipants({ selfName, muted, peers }) {
+export function renderParticipants({ selfName, selfSource, muted, peers }) {
   const wanted = new Set(['self', ...peers.map((p) => String(p.id))]);
   for (const [key, tile] of tiles) {
     if (!wanted.has(key)) {
@@ -152,7 +162,7 @@ export function renderParticipants({ selfName, muted, peers }) {
       tiles.delete(key);
     }
   }
-  const rows = [{ id: 'self', name: selfName, self: true }, ...peers];
+  const rows = [{ id: 'self', name: selfName, self: true, source: selfSource }, ...peers];
   let previous = null;
   for (const row of rows) {
     const key = String(row.id);
@@ -167,6 +177,8 @@ export function renderParticipants({ selfName, muted, peers }) {
     updateTile(tile, row, muted);
   }
   alone.hidden = peers.length > 0;
+  const people = peers.length + 1;
+  callCount.textContent = people === 1 ? 'just you' : `${people} people`;
 }
 
 function updateTile(tile, row, muted) {
@@ -177,12 +189,16 @@ function updateTile(tile, row, muted) {
     tile.state.textContent = muted ? 'Muted' : 'Mic on';
     tile.state.dataset.state = muted ? 'muted' : 'connected';
     tile.node.dataset.muted = String(muted);
-    tile.quality.hidden = true;
+    tile.qualityText.textContent = row.source;
+    tile.dot.hidden = true;
     return;
   }
   tile.name.textContent = name;
-  tile.state.textContent = STATE_LABELS[row.connectionState] ?? row.connectionState;
-  tile.state.dataset.state = row.connectionState;
+  const connected = row.connectionState === 'connected';
+  // A muted peer is still connected; muted is the more useful thing to show.
+  tile.state.textContent = connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState;
+  tile.state.dataset.state = connected && row.muted ? 'muted' : row.connectionState;
+  tile.node.dataset.muted = String(Boolean(row.muted));
   tile.volumeLabel.textContent = `Volume for ${name}`;
   tile.slider.setAttribute('aria-valuetext', `${Math.round(row.volume * 100)}%`);
   if (document.activeElement !== tile.slider) tile.slider.value = String(Math.round(row.volume * 100));
@@ -261,6 +277,8 @@ export function resetCall() {
   stopDuration();
   for (const tile of tiles.values()) tile.node.remove();
   tiles.clear();
+  devicesToggle.setAttribute('aria-expanded', 'false');
+  controls.classList.remove('show-devices');
   setMuted(false);
   micMeterFill.style.transform = 'scaleX(0)';
   micMeter.setAttribute('aria-valuenow', '0');

@@ -25,6 +25,7 @@ const recent = document.getElementById('recent');
 const recentList = document.getElementById('recent-list');
 const homeError = document.getElementById('home-error');
 const modeNote = document.getElementById('mode-note');
+const hostTitle = document.getElementById('host-title');
 
 const busyButtons = [hostButton, joinButton, joinServedButton];
 
@@ -32,6 +33,7 @@ export function initHome({ appMode, servedHost, onHost, onJoin, onJoinServed, on
   hostApp.hidden = !appMode;
   hostBrowser.hidden = appMode;
   if (!appMode) {
+    hostTitle.textContent = 'This host';
     if (servedHost) {
       servedText.textContent = 'This page is served by the host at ';
       const address = document.createElement('span');

@@ -1,9 +1,66 @@
-//! Tincan desktop app.
+//! Tincan, the desktop app: a Tauri shell around the web UI that hosts the signaling relay,
+//! holds the signaling socket for the webview, and sets the webview up for voice calls.
 
+mod address;
+mod cli;
+mod commands;
+mod error;
+mod host;
+mod signal;
+mod state;
+mod webview;
+
+use tauri::{Builder, Manager, RunEvent, Runtime};
+
+pub use address::DEFAULT_PORT;
+pub use cli::LaunchOptions;
+pub use commands::{MAIN_WINDOW, SIGNAL_EVENT};
+pub use error::Error;
+pub use signal::CONNECT_TIMEOUT;
+
+/// Everything but the runtime: plugins, state, permissions and commands. Tests pass
+/// `tauri::test::mock_builder()`.
+pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(state::AppState::default())
+        .on_permission_request(webview::answer_permission)
+        .invoke_handler(tauri::generate_handler![
+            commands::launch_options,
+            commands::app_info,
+            commands::host_room,
+            commands::stop_hosting,
+            commands::join_room,
+            commands::send_signal,
+            commands::leave_room,
+        ])
+}
+
+/// Runs the app: reads the command line (exiting on `--version`, `--help` or bad arguments
+/// before any window opens), then opens the main window.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    tauri::Builder::default()
-        .plugin(tauri_plugin_opener::init())
-        .run(tauri::generate_context!())
-        .expect("error while running tincan");
+    let launch = LaunchOptions::from_env();
+    let built = app(tauri::Builder::default())
+        .manage(launch)
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
+                webview::configure(&window)?;
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("tincan: cannot start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            let state = handle.state::<state::AppState>();
+            tauri::async_runtime::block_on(state.shut_down());
+        }
+    });
 }

@@ -1,0 +1,157 @@
+//! The commands the webview invokes (`window.__TAURI__.core.invoke`); argument names arrive in
+//! camelCase.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
+
+use crate::{
+    address::{self, HostAddress, DEFAULT_ROOM},
+    cli::LaunchOptions,
+    error::Error,
+    host::{HostInfo, Hosting},
+    signal::{Session, SignalEvent, Target},
+    state::AppState,
+};
+
+/// The event that carries [`SignalEvent`]s to the main window.
+pub const SIGNAL_EVENT: &str = "signal";
+
+/// The window the app's UI lives in.
+pub const MAIN_WINDOW: &str = "main";
+
+/// What `app_info` returns.
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    version: String,
+    platform: &'static str,
+}
+
+/// How the app was started (command-line options).
+#[tauri::command]
+pub fn launch_options<R: Runtime>(app: AppHandle<R>) -> LaunchOptions {
+    app.try_state::<LaunchOptions>()
+        .map(|s| s.inner().clone())
+        .unwrap_or_default()
+}
+
+/// The app's version and the operating system it runs on.
+#[tauri::command]
+pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
+    AppInfo {
+        version: app.package_info().version.to_string(),
+        platform: std::env::consts::OS,
+    }
+}
+
+/// Starts the in-process relay on every IPv4 interface and returns what to share.
+#[tauri::command]
+pub async fn host_room(
+    state: State<'_, AppState>,
+    name: Option<String>,
+    port: Option<u16>,
+    key: Option<String>,
+    room: Option<String>,
+) -> Result<HostInfo, Error> {
+    check_name(name.as_deref())?;
+    let room = room
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+    address::check_room(&room)?;
+    if let Some(running) = state.hosting().as_ref().filter(|h| h.is_running()) {
+        return Err(Error::AlreadyHosting {
+            port: running.info().port,
+        });
+    }
+    let hosting = Hosting::start(port, room, key).await?;
+    let info = hosting.info().clone();
+    let refused = {
+        let mut slot = state.hosting();
+        match slot.as_ref().filter(|h| h.is_running()) {
+            // Another host_room won the race while this one was binding.
+            Some(running) => Some((running.info().port, hosting)),
+            None => {
+                *slot = Some(hosting);
+                None
+            }
+        }
+    };
+    if let Some((port, extra)) = refused {
+        extra.stop().await;
+        return Err(Error::AlreadyHosting { port });
+    }
+    Ok(info)
+}
+
+/// Stops the in-process relay; everyone in the call gets 1001 "host ended the call".
+#[tauri::command]
+pub async fn stop_hosting(state: State<'_, AppState>) -> Result<(), Error> {
+    let hosting = state.hosting().take();
+    if let Some(hosting) = hosting {
+        hosting.stop().await;
+    }
+    Ok(())
+}
+
+/// Opens the signaling socket to a room; resolves once it is open. A room already joined is
+/// left first (its `closed` is emitted before the new `open`).
+#[tauri::command]
+pub async fn join_room<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    address: String,
+    room: Option<String>,
+    name: Option<String>,
+    key: Option<String>,
+) -> Result<(), Error> {
+    let address = HostAddress::parse(&address)?;
+    let room = room
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
+    address::check_room(&room)?;
+    let name = check_name(name.as_deref())?;
+    let previous = state.session().take();
+    if let Some(previous) = previous {
+        previous.leave().await;
+    }
+    let target = Target::new(&address, &room, &name, key.as_deref());
+    let emit = Arc::new(move |event: SignalEvent| {
+        if let Err(error) = app.emit_to(MAIN_WINDOW, SIGNAL_EVENT, &event) {
+            eprintln!("tincan: could not pass a signal event to the window: {error}");
+        }
+    });
+    let session = Session::open(target, emit).await?;
+    let replaced = state.session().replace(session);
+    if let Some(replaced) = replaced {
+        // A concurrent join finished first; the later one wins, as if it had left first.
+        replaced.leave().await;
+    }
+    Ok(())
+}
+
+/// Sends one text frame to the relay.
+#[tauri::command]
+pub async fn send_signal(state: State<'_, AppState>, text: String) -> Result<(), Error> {
+    let sender = state
+        .session()
+        .as_ref()
+        .map(Session::sender)
+        .ok_or(Error::NotConnected)?;
+    sender.send(text).await
+}
+
+/// Closes the signaling socket without reconnecting; resolves after `closed` is emitted.
+#[tauri::command]
+pub async fn leave_room(state: State<'_, AppState>) -> Result<(), Error> {
+    let session = state.session().take();
+    if let Some(session) = session {
+        session.leave().await;
+    }
+    Ok(())
+}
+
+fn check_name(name: Option<&str>) -> Result<String, Error> {
+    tincan_relay::protocol::clean_name(name)
+        .map_err(|reason| Error::BadInput(format!("That name cannot be used: {reason}")))
+}

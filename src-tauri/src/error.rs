@@ -1,0 +1,61 @@
+//! The error every command returns; the webview receives it as its plain-words message.
+
+use serde::{Serialize, Serializer};
+
+/// Why a command failed, worded for the person using the app.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The address typed into "Join by IP" is not one we can connect to.
+    #[error("\"{input}\" is not a host address: {reason}")]
+    BadAddress {
+        /// What was typed.
+        input: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A room name, display name or passcode the relay would refuse.
+    #[error("{0}")]
+    BadInput(String),
+    /// The signaling WebSocket could not be opened.
+    #[error("Could not reach {address} (tried {url}): {reason}")]
+    Unreachable {
+        /// The host and port, as shown to the user.
+        address: String,
+        /// The WebSocket URL that was tried, without the passcode.
+        url: String,
+        /// What went wrong, in plain words.
+        reason: String,
+    },
+    /// The relay could not start listening.
+    #[error("Could not start hosting: {0}")]
+    HostFailed(String),
+    /// `host_room` was called while a room is already hosted.
+    #[error("Already hosting on port {port}; stop hosting first")]
+    AlreadyHosting {
+        /// The port the running relay listens on.
+        port: u16,
+    },
+    /// `send_signal` was called while no signaling socket is open.
+    #[error("Not connected to a room")]
+    NotConnected,
+}
+
+impl Serialize for Error {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_its_message() {
+        let json = serde_json::to_string(&Error::AlreadyHosting { port: 47800 }).unwrap();
+        assert_eq!(
+            json,
+            "\"Already hosting on port 47800; stop hosting first\""
+        );
+    }
+}

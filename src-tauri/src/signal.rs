@@ -1,0 +1,378 @@
+//! The signaling client: the backend holds the WebSocket to a relay on the webview's behalf,
+//! keeps it alive, reconnects after unexpected drops, and reports everything as [`SignalEvent`]s.
+//!
+//! Holding the socket here means the webview's page never connects to `ws://<LAN IP>` itself,
+//! so it needs no CSP hole, mixed-content exception or secure-context workaround.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use tauri::async_runtime::{self, JoinHandle};
+use tokio::{
+    net::TcpStream,
+    sync::{mpsc, oneshot},
+    time::{sleep, timeout, Instant},
+};
+use tokio_tungstenite::{
+    tungstenite::{
+        self, protocol::frame::coding::CloseCode as WsCode, protocol::CloseFrame, Message,
+    },
+    MaybeTlsStream, WebSocketStream,
+};
+
+use crate::{address::HostAddress, error::Error};
+
+mod event;
+
+pub use event::{CloseCode, SignalEvent};
+
+/// How long opening the socket may take before the join fails.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a ping is sent to the relay.
+const PING_EVERY: Duration = Duration::from_secs(10);
+/// Silence after which the connection counts as dropped (pongs count as traffic).
+const SILENCE_LIMIT: Duration = Duration::from_secs(25);
+/// First wait before reconnecting; doubled after every failed attempt up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// How long after a drop reconnecting is given up.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
+/// How long a closing handshake may take before the socket is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Close code used when the connection was lost and could not be restored.
+const ABNORMAL: u16 = 1006;
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Where the webview's `signal` events go.
+pub type Emit = Arc<dyn Fn(SignalEvent) + Send + Sync>;
+
+/// Where to connect: the address for messages, and the URL with its query.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `host:port`, as shown to people.
+    pub address: String,
+    /// The room endpoint without the query, safe to show (it holds no passcode).
+    pub shown_url: String,
+    /// The URL actually opened.
+    pub url: String,
+}
+
+impl Target {
+    /// The target for joining `room` at `address`.
+    pub fn new(address: &HostAddress, room: &str, name: &str, key: Option<&str>) -> Self {
+        Self {
+            address: address.to_string(),
+            shown_url: address.room_url(room),
+            url: address.join_url(room, name, key),
+        }
+    }
+}
+
+enum Command {
+    Send(String, oneshot::Sender<Result<(), Error>>),
+    Leave,
+}
+
+/// A sender of frames into an open session.
+#[derive(Clone)]
+pub struct Sender(mpsc::UnboundedSender<Command>);
+
+impl Sender {
+    /// Sends one text frame, resolving once it is written.
+    pub async fn send(&self, text: String) -> Result<(), Error> {
+        let (reply, written) = oneshot::channel();
+        self.0
+            .send(Command::Send(text, reply))
+            .map_err(|_| Error::NotConnected)?;
+        written.await.unwrap_or(Err(Error::NotConnected))
+    }
+}
+
+/// A joined room: the task that owns the socket.
+pub struct Session {
+    sender: Sender,
+    task: JoinHandle<()>,
+}
+
+impl Session {
+    /// Opens the socket, emits `open`, and keeps serving it until left or closed for good.
+    pub async fn open(target: Target, emit: Emit) -> Result<Self, Error> {
+        let socket = connect(&target).await?;
+        emit(SignalEvent::Open);
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let task = async_runtime::spawn(run(socket, target, receiver, emit));
+        Ok(Self {
+            sender: Sender(commands),
+            task,
+        })
+    }
+
+    /// A handle to send frames with.
+    pub fn sender(&self) -> Sender {
+        self.sender.clone()
+    }
+
+    /// Closes the socket (code 1000) and waits until `closed` has been emitted.
+    pub async fn leave(self) {
+        let _ = self.sender.0.send(Command::Leave);
+        let _ = timeout(CLOSE_TIMEOUT * 2, self.task).await;
+    }
+}
+
+/// How one connection ended.
+enum End {
+    /// Closed for good; emit `closed` with this.
+    Closed(CloseCode, String),
+    /// Lost without a closing word from the relay: reconnect.
+    Dropped,
+    /// The app asked to leave.
+    Left,
+}
+
+async fn run(
+    mut socket: Socket,
+    target: Target,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    emit: Emit,
+) {
+    loop {
+        let (code, reason) = match serve(&mut socket, &mut commands, &emit).await {
+            End::Closed(code, reason) => (code, reason),
+            End::Left => (CloseCode::Number(1000), "left the call".to_owned()),
+            End::Dropped => match reconnect(&target, &mut commands, &emit).await {
+                Ok(fresh) => {
+                    socket = fresh;
+                    emit(SignalEvent::Open);
+                    continue;
+                }
+                Err(end) => end,
+            },
+        };
+        emit(SignalEvent::Closed { code, reason });
+        return;
+    }
+}
+
+/// Pumps one open socket: frames in, frames out, pings, until it ends.
+async fn serve(
+    socket: &mut Socket,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    emit: &Emit,
+) -> End {
+    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    let mut last_heard = Instant::now();
+    // A fatal relay error (bad passcode, room full, ...) means the close that follows is final.
+    let mut fatal: Option<(String, String)> = None;
+    let end_of_stream = |fatal: Option<(String, String)>| match fatal {
+        Some((code, message)) => End::Closed(CloseCode::Relay(code), message),
+        None => End::Dropped,
+    };
+    loop {
+        tokio::select! {
+            frame = socket.next() => {
+                last_heard = Instant::now();
+                match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        if fatal.is_none() {
+                            fatal = fatal_error(&text);
+                        }
+                        emit(SignalEvent::Message { text: text.to_string() });
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        let (code, reason) = frame
+                            .map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new()));
+                        // Let tungstenite finish the closing handshake it has started.
+                        let _ = timeout(CLOSE_TIMEOUT, async { while socket.next().await.is_some() {} }).await;
+                        return match fatal {
+                            Some((code, message)) => End::Closed(CloseCode::Relay(code), message),
+                            None if reconnects_after(code) => End::Dropped,
+                            None => End::Closed(CloseCode::Number(code), reason),
+                        };
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => return end_of_stream(fatal),
+                }
+            }
+            command = commands.recv() => match command {
+                Some(Command::Send(text, reply)) => {
+                    let result = socket.send(Message::text(text)).await;
+                    let failed = result.is_err();
+                    let _ = reply.send(result.map_err(|_| Error::NotConnected));
+                    if failed {
+                        return end_of_stream(fatal);
+                    }
+                }
+                Some(Command::Leave) | None => {
+                    let frame = CloseFrame { code: WsCode::Normal, reason: "left the call".into() };
+                    let _ = timeout(CLOSE_TIMEOUT, async {
+                        let _ = socket.close(Some(frame)).await;
+                        while socket.next().await.is_some() {}
+                    })
+                    .await;
+                    return End::Left;
+                }
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT
+                    || socket.send(Message::Ping(Default::default())).await.is_err()
+                {
+                    return end_of_stream(fatal);
+                }
+            }
+        }
+    }
+}
+
+/// Close codes after which the relay may well take us back: server restart or overload, and
+/// its "too slow" / "keepalive timeout" (4008). Everything else, notably 1001 "host ended the
+/// call" and the passcode, room-full and version closes, is final.
+fn reconnects_after(code: u16) -> bool {
+    matches!(code, 1006 | 1011 | 1012 | 1013 | 1014 | 4008)
+}
+
+/// The code and message of an `error` frame after which the relay closes the connection.
+fn fatal_error(text: &str) -> Option<(String, String)> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    if value.get("type")?.as_str()? != "error" {
+        return None;
+    }
+    let code = value.get("code")?.as_str()?;
+    if !matches!(
+        code,
+        "bad-key" | "room-full" | "version-mismatch" | "relay-full"
+    ) {
+        return None;
+    }
+    let message = value
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or(code);
+    Some((code.to_owned(), message.to_owned()))
+}
+
+/// Retries with exponential backoff until connected, left, or [`GIVE_UP_AFTER`] has passed.
+async fn reconnect(
+    target: &Target,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    emit: &Emit,
+) -> Result<Socket, (CloseCode, String)> {
+    let left = || (CloseCode::Number(1000), "left the call".to_owned());
+    let started = Instant::now();
+    let mut delay = FIRST_BACKOFF;
+    let mut attempt = 0;
+    let mut last_error = String::from("the connection dropped");
+    loop {
+        if started.elapsed() + delay > GIVE_UP_AFTER {
+            return Err((
+                CloseCode::Number(ABNORMAL),
+                format!("Lost the connection to the host and could not reconnect: {last_error}"),
+            ));
+        }
+        attempt += 1;
+        emit(SignalEvent::Reconnecting {
+            attempt,
+            delay_ms: delay.as_millis() as u64,
+        });
+        answer_while(sleep(delay), commands)
+            .await
+            .ok_or_else(left)?;
+        match answer_while(connect(target), commands)
+            .await
+            .ok_or_else(left)?
+        {
+            Ok(socket) => return Ok(socket),
+            Err(error) => last_error = error.to_string(),
+        }
+        delay = (delay * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Runs `work` while refusing sends (there is no socket) and watching for a leave, which
+/// abandons the work and returns `None`.
+async fn answer_while<F: Future>(
+    work: F,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) -> Option<F::Output> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            output = &mut work => return Some(output),
+            command = commands.recv() => match command {
+                Some(Command::Send(_, reply)) => {
+                    let _ = reply.send(Err(Error::NotConnected));
+                }
+                Some(Command::Leave) | None => return None,
+            },
+        }
+    }
+}
+
+/// Opens the WebSocket, within [`CONNECT_TIMEOUT`].
+async fn connect(target: &Target) -> Result<Socket, Error> {
+    let unreachable = |reason: String| Error::Unreachable {
+        address: target.address.clone(),
+        url: target.shown_url.clone(),
+        reason,
+    };
+    let attempt = tokio_tungstenite::connect_async_with_config(target.url.as_str(), None, true);
+    match timeout(CONNECT_TIMEOUT, attempt).await {
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} seconds",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+        Ok(Err(error)) => Err(unreachable(describe(&error))),
+        Ok(Ok((socket, _response))) => Ok(socket),
+    }
+}
+
+/// Plain words for why a connection attempt failed.
+fn describe(error: &tungstenite::Error) -> String {
+    use std::io::ErrorKind;
+    match error {
+        tungstenite::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => "connection refused".into(),
+            ErrorKind::TimedOut => "the connection timed out".into(),
+            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
+                "no route to that address".into()
+            }
+            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
+                "the connection was reset".into()
+            }
+            _ => io.to_string(),
+        },
+        tungstenite::Error::Http(response) => format!(
+            "it answered HTTP {} instead of opening a call; is it a Tincan host?",
+            response.status()
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_fatal_relay_errors_only() {
+        let fatal = fatal_error(r#"{"type":"error","code":"bad-key","message":"wrong passcode"}"#);
+        assert_eq!(fatal, Some(("bad-key".into(), "wrong passcode".into())));
+        assert_eq!(
+            fatal_error(r#"{"type":"error","code":"rate-limited","message":"x"}"#),
+            None
+        );
+        assert_eq!(fatal_error(r#"{"type":"welcome","code":"bad-key"}"#), None);
+        assert_eq!(fatal_error("not json"), None);
+    }
+
+    #[test]
+    fn reconnects_only_after_transient_closes() {
+        assert!(!reconnects_after(1001));
+        assert!(!reconnects_after(1000));
+        assert!(!reconnects_after(4001));
+        assert!(reconnects_after(1011));
+        assert!(reconnects_after(4008));
+    }
+}

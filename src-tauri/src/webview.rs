@@ -1,0 +1,95 @@
+//! Platform webview setup: WebRTC and media capture switched on, and microphone access granted
+//! to the app's own pages only.
+
+use tauri::{
+    webview::{PermissionKind, PermissionResponse},
+    Runtime, Url, Webview,
+};
+
+/// Answers the webview's permission requests on every platform: the microphone for the app's
+/// own pages, nothing else. On Linux, requests this cannot name (such as listing devices) are
+/// left to the WebKitGTK handler installed by [`configure`].
+pub fn answer_permission<R: Runtime>(
+    webview: Webview<R>,
+    kind: PermissionKind,
+) -> PermissionResponse {
+    let own = webview
+        .url()
+        .map(|url| is_own_origin(&url))
+        .unwrap_or(false);
+    match kind {
+        PermissionKind::Microphone if own => PermissionResponse::Allow,
+        PermissionKind::Other if cfg!(target_os = "linux") => PermissionResponse::Default,
+        _ => PermissionResponse::Deny,
+    }
+}
+
+/// Whether a page belongs to the app: `tauri://localhost` on Linux and macOS,
+/// `https://tauri.localhost` on Windows (`useHttpsScheme`), `http://` in older setups.
+pub fn is_own_origin(url: &Url) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", Some("localhost")) => true,
+        ("https" | "http", Some("tauri.localhost")) => url.port().is_none(),
+        _ => false,
+    }
+}
+
+/// Switches on WebRTC and media capture in WebKitGTK and answers the permission requests that
+/// the cross-platform handler leaves open.
+#[cfg(target_os = "linux")]
+pub fn configure<R: Runtime>(window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    window.with_webview(|platform| {
+        use webkit2gtk::{
+            glib::prelude::*, DeviceInfoPermissionRequest, PermissionRequestExt, SettingsExt,
+            UserMediaPermissionRequest, UserMediaPermissionRequestExt, WebViewExt,
+        };
+        let view = platform.inner();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_enable_webrtc(true);
+            settings.set_enable_media_stream(true);
+            // Remote voices start playing when they arrive, not on a click.
+            settings.set_media_playback_requires_user_gesture(false);
+        }
+        view.connect_permission_request(|view, request| {
+            let own = view
+                .uri()
+                .and_then(|uri| Url::parse(&uri).ok())
+                .is_some_and(|url| is_own_origin(&url));
+            let microphone = request
+                .downcast_ref::<UserMediaPermissionRequest>()
+                .is_some_and(|media| media.is_for_audio_device() && !media.is_for_video_device());
+            // Device labels let people pick a microphone by name.
+            let devices = request.is::<DeviceInfoPermissionRequest>();
+            if own && (microphone || devices) {
+                request.allow();
+            } else {
+                request.deny();
+            }
+            true
+        });
+    })
+}
+
+/// Nothing to switch on: WKWebView and WebView2 have WebRTC, and permissions go through
+/// [`answer_permission`].
+#[cfg(not(target_os = "linux"))]
+pub fn configure<R: Runtime>(_window: &tauri::WebviewWindow<R>) -> tauri::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_its_own_origin() {
+        let own = |s: &str| is_own_origin(&Url::parse(s).unwrap());
+        assert!(own("tauri://localhost/index.html"));
+        assert!(own("https://tauri.localhost/"));
+        assert!(own("http://tauri.localhost/call"));
+        assert!(!own("https://tauri.localhost.example.com/"));
+        assert!(!own("https://tauri.localhost:8443/"));
+        assert!(!own("http://192.168.1.23:47800/"));
+        assert!(!own("https://example.com/"));
+    }
+}

@@ -9,17 +9,6 @@ import { summarizeStats } from './stats.js';
 const OFFER_WAIT_MS = 4000;
 const DISCONNECTED_GRACE_MS = 3000;
 
-// Both sides must derive the same roles, so compare ids the same way everywhere: numerically when
-// both are numbers, else as strings. The peer with the larger id is polite.
-export function isPoliteTowards(selfId, otherId) {
-  const a = Number(selfId);
-  const b = Number(otherId);
-  if (Number.isFinite(a) && Number.isFinite(b) && String(a) === String(selfId) && String(b) === String(otherId)) {
-    return a > b;
-  }
-  return String(selfId) > String(otherId);
-}
-
 export class Peer {
   #send;
   #onChange;

@@ -1,7 +1,7 @@
 'use strict';
 
 import { Emitter } from '../emitter.js';
-import { Peer, isPoliteTowards } from './peer.js';
+import { Peer } from './peer.js';
 
 // A call: the signaling transport plus a full mesh of peer connections, one per other participant.
 // Events: 'change' (participants or their states changed), 'status' ({kind, message}) for banners,
@@ -165,7 +165,9 @@ export class CallSession extends Emitter {
       id,
       name,
       initiator,
-      polite: id === null ? true : isPoliteTowards(this.selfId, id),
+      // docs/PROTOCOL.md: the newcomer is the impolite side of perfect negotiation. Both ends know
+      // who that was from the relay's welcome / peer-joined order, so they always agree.
+      polite: !initiator,
       engine: this.#engine,
       rtcConfig: this.#rtcConfig,
       localMedia: this.#media,

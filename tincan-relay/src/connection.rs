@@ -15,8 +15,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::Config,
+    envelope::{self, Rejection},
     limit::RateLimiter,
-    protocol::{self, Close, ErrorCode, Rejection, PROTOCOL_VERSION},
+    protocol::{Close, ErrorCode, PROTOCOL_VERSION},
     room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},
 };
 
@@ -59,11 +60,7 @@ type Stream = SplitStream<WebSocket>;
 /// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
 pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
     if let Some(rejection) = check_admission(&shared.config, &admission) {
-        let close = match rejection.code {
-            ErrorCode::VersionMismatch => Close::VERSION_MISMATCH,
-            _ => Close::BAD_KEY,
-        };
-        return refuse(socket, &rejection, close).await;
+        return refuse(socket, &rejection).await;
     }
     let limits = JoinLimits {
         max_peers_per_room: shared.config.max_peers_per_room,
@@ -78,12 +75,12 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
                 admission.room, shared.config.max_peers_per_room
             );
             let rejection = Rejection::new(ErrorCode::RoomFull, message);
-            return refuse(socket, &rejection, Close::ROOM_FULL).await;
+            return refuse(socket, &rejection).await;
         }
         Err(Refusal::RelayFull) => {
             let rejection =
                 Rejection::new(ErrorCode::RelayFull, "the relay has too many connections");
-            return refuse(socket, &rejection, Close::RELAY_FULL).await;
+            return refuse(socket, &rejection).await;
         }
     };
     let Membership { id, rx, tx, kicked } = membership;
@@ -145,8 +142,9 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     diff == 0
 }
 
-/// Sends an `error` frame and a close frame, then waits briefly for the client to answer.
-async fn refuse(socket: WebSocket, rejection: &Rejection, close: Close) {
+/// Sends an `error` frame and the close that goes with its code, then waits briefly for the
+/// client to answer.
+async fn refuse(socket: WebSocket, rejection: &Rejection) {
     tracing::info!(code = ?rejection.code, "refused connection");
     let (mut sink, stream) = socket.split();
     let sent = timeout(
@@ -154,7 +152,7 @@ async fn refuse(socket: WebSocket, rejection: &Rejection, close: Close) {
         sink.send(Message::Text(rejection.to_json().into())),
     )
     .await;
-    if matches!(sent, Ok(Ok(()))) {
+    if let (Ok(Ok(())), Some(close)) = (sent, rejection.code.close()) {
         finish(sink, stream, End::Close(close)).await;
     }
 }
@@ -280,7 +278,7 @@ impl Reader<'_> {
             let message = format!("message is {} bytes, the limit is {limit}", text.len());
             return Err(Rejection::new(ErrorCode::TooLarge, message));
         }
-        let outgoing = protocol::prepare(text, self.id)?;
+        let outgoing = envelope::prepare(text, self.id)?;
         // Bodies (SDP, candidates) stay out of the logs: type and size only.
         tracing::debug!(
             peer = %self.id,

@@ -17,6 +17,7 @@
 mod address;
 mod config;
 mod connection;
+mod envelope;
 mod error;
 mod limit;
 pub mod protocol;

@@ -220,3 +220,14 @@ async fn protocol_version_is_checked() {
     let (_ok, welcome) = relay.join("/ws?v=1").await;
     assert_eq!(welcome.protocol, 1);
 }
+
+#[tokio::test]
+async fn frames_beyond_twice_the_limit_end_the_connection() {
+    let relay = TestRelay::default_config().await;
+    let (mut a, mut b, b_id) = pair(&relay).await;
+    let huge = format!(r#"{{"type":"blob","pad":"{}"}}"#, "x".repeat(200 * 1024));
+    // The relay may drop the socket while the frame is still being written.
+    let _ = b.ws.send(Message::text(huge)).await;
+    let left = a.recv_json().await;
+    assert_eq!(left, json!({"type": "peer-left", "id": b_id}));
+}

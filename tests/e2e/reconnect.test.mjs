@@ -1,11 +1,13 @@
-// When signaling drops without a goodbye, pages reconnect with backoff and rebuild the call.
+// Recovering from failures: signaling dropping without a goodbye (reconnect with backoff and
+// rebuild), and the media path dropping (ICE restart on both sides at once).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { withRelay as withRelayIn } from './lib/harness.mjs';
 import { startRelay } from './lib/relay.mjs';
 import { launchBrowser } from './lib/browser.mjs';
 import {
-  joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, state, sleep,
+  joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, state, stats, sleep,
 } from './lib/call.mjs';
 
 let browser;
@@ -48,5 +50,53 @@ test('a relay crash is survived: reconnect, new ids, call rebuilt', { timeout: 9
     assert.ok(after.peers[0].id !== before.peers[0].id, 'the peer was rebuilt under its new id');
     const heard = await measureInbound(bob, 'Ann', 1000);
     assert.ok(heard.rms > 0.05, 'audio after the rebuild');
+  });
+});
+
+// The namespace's two addresses carry every ICE candidate; taking them away cuts the media path
+// while signaling (on loopback) stays up.
+const ADDRESSES = [['10.99.0.1/24', 'tcn0'], ['10.99.0.2/24', 'tcn1']];
+function setAddresses(present) {
+  for (const [addr, dev] of ADDRESSES) {
+    try {
+      execFileSync('ip', ['addr', present ? 'add' : 'del', addr, 'dev', dev], { stdio: 'pipe' });
+    } catch (err) {
+      if (!/File exists|Cannot assign/.test(String(err.stderr))) throw err;
+    }
+  }
+}
+
+test('a network outage: both sides restart ICE at once and the call comes back', { timeout: 90000 }, async () => {
+  await withRelayIn(browser, {}, async ({ open }) => {
+    const ann = await open({ tone: '1' });
+    const bob = await open({ tone: '1' });
+    await joinServed(ann, { name: 'Ann' });
+    await waitForScreen(ann, 'call');
+    await joinServed(bob, { name: 'Bob' });
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+    const ufrag = (await stats(ann))[0].iceUfrag;
+    try {
+      setAddresses(false);
+      // Both ends notice, wait out the grace period and restart ICE, so their offers collide:
+      // perfect negotiation has to settle it.
+      for (const page of [ann, bob]) {
+        await page.waitForFunction(() => window.tincan.state().peers[0]?.restarts >= 1, null, { timeout: 30000 });
+      }
+      assert.equal((await state(ann)).screen, 'call');
+    } finally {
+      setAddresses(true);
+    }
+    await waitForConnectedPeers(ann, 1, 30000);
+    await waitForConnectedPeers(bob, 1, 30000);
+    for (const page of [ann, bob]) {
+      const peer = (await state(page)).peers[0];
+      assert.equal(peer.signalingState, 'stable');
+    }
+    const after = (await stats(ann))[0].iceUfrag;
+    if (ufrag !== null) assert.notEqual(after, ufrag, 'new ICE credentials after the restart');
+    await sleep(500);
+    const heard = await measureInbound(bob, 'Ann', 1000);
+    assert.ok(heard.packets > 20 && heard.rms > 0.05, 'audio flows again');
   });
 });

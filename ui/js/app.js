@@ -169,7 +169,7 @@ function enterCall(address) {
     room: app.session.room,
     address,
     hosting: Boolean(hosting),
-    shareInfo: hosting ? { address: hosting.address, key: hosting.key } : null,
+    shareInfo: hosting ? { address: hosting.address, addresses: hosting.addresses, key: hosting.key } : null,
   });
   callView.setMuted(app.media.muted);
   callView.startDuration(app.session.startedAt ?? Date.now());
@@ -342,7 +342,8 @@ export function snapshot() {
     muted: Boolean(app.media?.muted),
     tone: Boolean(app.media?.isTone),
     selfLevel: app.media ? app.media.level() : 0,
-    joinPressedAt: app.joinPressedAt,
+    // Wall-clock milliseconds of the last Join/Host press, for timing from outside the page.
+    joinPressedAt: app.joinPressedAt === null ? null : performance.timeOrigin + app.joinPressedAt,
     banner: bannerMessage(),
     selfId: session?.selfId ?? null,
     room: session?.room ?? null,

@@ -240,6 +240,8 @@ export class Peer {
       restarts: this.restarts,
       volume: this.volume,
       muted: this.remoteMuted,
+      // Wall-clock milliseconds, comparable across pages on one machine.
+      connectedAt: this.connectedAt === null ? null : performance.timeOrigin + this.connectedAt,
     };
   }
 

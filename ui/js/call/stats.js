@@ -24,7 +24,8 @@ export function summarizeStats(report, previous = null) {
     else if (s.type === 'transport') transports.push(s);
   });
   // The pair in use is the transport's selected one; older reports only mark it nominated.
-  const selectedId = transports.find((t) => t.selectedCandidatePairId)?.selectedCandidatePairId;
+  const transport = transports.find((t) => t.selectedCandidatePairId) ?? transports[0];
+  const selectedId = transport?.selectedCandidatePairId;
   pair = pairs.find((p) => p.id === selectedId)
     ?? pairs.find((p) => p.nominated && p.state === 'succeeded')
     ?? null;
@@ -46,6 +47,8 @@ export function summarizeStats(report, previous = null) {
     inKbps: null,
     outKbps: null,
     localCandidateType: null,
+    // Changes with every ICE restart.
+    iceUfrag: transport?.iceLocalUsernameFragment ?? null,
   };
   const rtt = pair?.currentRoundTripTime ?? remoteInbound?.roundTripTime;
   if (rtt != null) summary.rttMs = rtt * 1000;

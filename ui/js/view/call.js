@@ -14,6 +14,7 @@ const share = document.getElementById('share');
 const shareAddress = document.getElementById('share-address');
 const shareKey = document.getElementById('share-key');
 const shareKeyValue = document.getElementById('share-key-value');
+const shareMore = document.getElementById('share-more');
 const copyButton = document.getElementById('copy-address');
 const copyStatus = document.getElementById('copy-status');
 const participantList = document.getElementById('participants');
@@ -89,6 +90,11 @@ export function showCall({ room, address, hosting, shareInfo }) {
     shareAddress.textContent = shareInfo.address;
     shareKey.hidden = !shareInfo.key;
     shareKeyValue.textContent = shareInfo.key || '';
+    // The first address is the best guess; a machine on several networks has others that work
+    // for people on those networks.
+    const others = (shareInfo.addresses ?? []).filter((a) => a !== shareInfo.address);
+    shareMore.hidden = others.length === 0;
+    shareMore.textContent = others.length ? `Also reachable at ${others.join(', ')}` : '';
   }
 }
 

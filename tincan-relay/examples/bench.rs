@@ -61,7 +61,7 @@ async fn main() {
 
     measure_idle_memory(pid, port, args.conns).await;
     measure_round_trip(port).await;
-    measure_throughput(port, args.pairs, Duration::from_secs_f64(args.seconds)).await;
+    measure_throughput(pid, port, args.pairs, Duration::from_secs_f64(args.seconds)).await;
 
     child.kill().await.expect("stop relay");
 }
@@ -135,6 +135,17 @@ fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// CPU time used so far by all threads of a process, in nanoseconds, from /proc.
+fn cpu_ns(pid: u32) -> Option<u64> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total = 0;
+    for task in tasks.flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 async fn join(port: u16, path: String) -> (Socket, serde_json::Value) {
@@ -218,7 +229,7 @@ async fn next_text(ws: &mut Socket) -> String {
     }
 }
 
-async fn measure_throughput(port: u16, pairs: usize, duration: Duration) {
+async fn measure_throughput(pid: u32, port: u16, pairs: usize, duration: Duration) {
     let counting = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let delivered = Arc::new(AtomicU64::new(0));
@@ -241,8 +252,12 @@ async fn measure_throughput(port: u16, pairs: usize, duration: Duration) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     counting.store(true, Ordering::SeqCst);
     let started = Instant::now();
+    let cpu_before = cpu_ns(pid);
     tokio::time::sleep(duration).await;
     let counted = delivered.load(Ordering::SeqCst);
+    let cpu = cpu_ns(pid)
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
     let elapsed = started.elapsed().as_secs_f64();
     stop.store(true, Ordering::SeqCst);
     for task in tasks {
@@ -254,6 +269,13 @@ async fn measure_throughput(port: u16, pairs: usize, duration: Duration) {
         counted as f64 / elapsed,
         elapsed
     );
+    if let Some(cpu) = cpu.filter(|_| counted > 0) {
+        println!(
+            "relay cpu: {:.1} us per relayed message ({:.2} cores busy)",
+            cpu as f64 / 1e3 / counted as f64,
+            cpu as f64 / 1e9 / elapsed
+        );
+    }
 }
 
 fn message_for(to: &str) -> String {
@@ -265,18 +287,22 @@ fn message_for(to: &str) -> String {
     .to_string()
 }
 
-/// Sends candidates to `to` as fast as the window allows, flushing when the window is spent.
+/// Sends candidates to `to` as fast as the window allows, in batches of what the window has
+/// free, one flush per batch.
 async fn pump(mut ws: Socket, to: String, window: Arc<Semaphore>, stop: Arc<AtomicBool>) {
     let message = message_for(&to);
     while !stop.load(Ordering::Relaxed) {
-        if window.available_permits() == 0 && ws.flush().await.is_err() {
-            return;
-        }
-        let Ok(permit) = window.acquire().await else {
+        let batch = window.available_permits().clamp(1, 64);
+        let Ok(permits) = window.acquire_many(batch as u32).await else {
             return;
         };
-        permit.forget();
-        if ws.feed(Message::text(message.clone())).await.is_err() {
+        permits.forget();
+        for _ in 0..batch {
+            if ws.feed(Message::text(message.clone())).await.is_err() {
+                return;
+            }
+        }
+        if ws.flush().await.is_err() {
             return;
         }
     }

@@ -150,3 +150,30 @@ test('leaving removes the participant everywhere', { timeout: 60000 }, async () 
     }
   });
 });
+
+test('?name=&room=&key=&join=1 joins at once; a tone held back by the browser starts on a click', { timeout: 60000 }, async () => {
+  await withRelay({ key: 'K2' }, async ({ open }) => {
+    const params = { room: 'kitchen', key: 'K2', join: '1' };
+    // No click at all: the page joins from its address alone.
+    const ann = await open({ ...params, name: 'Ann', tone: '1' });
+    const bob = await open({ ...params, name: 'Bob' });
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+    const s = await state(ann);
+    assert.equal(s.room, 'kitchen');
+    assert.equal(s.name, 'Ann');
+    assert.equal(s.tone, true);
+    assert.equal(s.peers[0].name, 'Bob');
+    assert.match(await ann.textContent('#call-room'), /Room kitchen/);
+    // Bob's fake microphone needs no gesture.
+    assert.ok((await measureInbound(ann, 'Bob', 1000)).packets > 20);
+
+    // Web audio may not start without a user gesture; the page says so, and a click fixes it.
+    assert.match(await bannerText(ann), /paused by the browser/);
+    await ann.mouse.click(600, 650);
+    await ann.waitForFunction(() => document.getElementById('banner').hidden);
+    await sleep(500);
+    const heard = await measureInbound(bob, 'Ann', 1000);
+    assert.ok(heard.packets > 20 && heard.rms > 0.05, `the tone flows after the click (rms ${heard.rms})`);
+  });
+});

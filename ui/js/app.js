@@ -330,6 +330,12 @@ export async function hangup({ message = '', kind = 'info' } = {}) {
   onReturnHome();
 }
 
+function describeTrack(track) {
+  if (!track || typeof track.getSettings !== 'function') return null;
+  const { deviceId, echoCancellation, noiseSuppression, autoGainControl } = track.getSettings();
+  return { label: track.label, deviceId, echoCancellation, noiseSuppression, autoGainControl };
+}
+
 export function snapshot() {
   const session = app.session?.snapshot() ?? null;
   return {
@@ -341,6 +347,7 @@ export function snapshot() {
     hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key } : null,
     muted: Boolean(app.media?.muted),
     tone: Boolean(app.media?.isTone),
+    microphone: describeTrack(app.media?.track),
     selfLevel: app.media ? app.media.level() : 0,
     // Wall-clock milliseconds of the last Join/Host press, for timing from outside the page.
     joinPressedAt: app.joinPressedAt === null ? null : performance.timeOrigin + app.joinPressedAt,

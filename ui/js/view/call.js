@@ -19,6 +19,7 @@ const copyButton = document.getElementById('copy-address');
 const copyStatus = document.getElementById('copy-status');
 const participantList = document.getElementById('participants');
 const alone = document.getElementById('alone');
+const announcer = document.getElementById('announcer');
 const template = document.getElementById('participant-template');
 const micMeter = document.getElementById('mic-meter');
 const micMeterFill = document.getElementById('mic-meter-fill');
@@ -162,12 +163,20 @@ function createTile(id, self) {
 // Keeps one tile per participant, updating in place so sliders keep focus while states change.
 export function renderParticipants({ selfName, selfSource, muted, peers }) {
   const wanted = new Set(['self', ...peers.map((p) => String(p.id))]);
+  const news = [];
   for (const [key, tile] of tiles) {
     if (!wanted.has(key)) {
+      news.push(`${tile.name.textContent} left the call.`);
       tile.node.remove();
       tiles.delete(key);
     }
   }
+  // Screen-reader users cannot see tiles come and go; tell them (not on the first render).
+  const firstRender = tiles.size === 0;
+  for (const p of peers) {
+    if (!firstRender && !tiles.has(String(p.id))) news.push(`${p.name || 'Guest'} joined the call.`);
+  }
+  if (news.length) announcer.textContent = news.join(' ');
   const rows = [{ id: 'self', name: selfName, self: true, source: selfSource }, ...peers];
   let previous = null;
   for (const row of rows) {
@@ -283,6 +292,7 @@ export function resetCall() {
   stopDuration();
   for (const tile of tiles.values()) tile.node.remove();
   tiles.clear();
+  announcer.textContent = '';
   devicesToggle.setAttribute('aria-expanded', 'false');
   controls.classList.remove('show-devices');
   setMuted(false);

@@ -116,12 +116,10 @@ async fn start_relay(conns: usize) -> (Child, u16, String) {
         .spawn()
         .expect("start relay");
     let stdout = child.stdout.take().expect("piped stdout");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next_line()
-        .await
-        .expect("read")
-        .expect("line");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next_line().await.expect("read").expect("line");
+    // Keep reading so the relay's later lines (share addresses) never hit a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let port = first
         .strip_prefix("listening on ws://127.0.0.1:")
         .and_then(|rest| rest.strip_suffix("/ws"))

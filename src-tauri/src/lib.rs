@@ -23,6 +23,7 @@ pub use signal::CONNECT_TIMEOUT;
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
+        .plugin(webview::links())
         .manage(state::AppState::default())
         .on_permission_request(webview::answer_permission)
         .invoke_handler(tauri::generate_handler![

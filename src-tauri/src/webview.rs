@@ -2,9 +2,11 @@
 //! to the app's own pages only.
 
 use tauri::{
+    plugin::TauriPlugin,
     webview::{PermissionKind, PermissionResponse},
     Runtime, Url, Webview,
 };
+use tauri_plugin_opener::OpenerExt;
 
 /// Answers the webview's permission requests on every platform: the microphone for the app's
 /// own pages, nothing else. On Linux, requests this cannot name (such as listing devices) are
@@ -32,6 +34,44 @@ pub fn is_own_origin(url: &Url) -> bool {
         ("https" | "http", Some("tauri.localhost")) => url.port().is_none(),
         _ => false,
     }
+}
+
+/// Where a navigation of the app's webview may go.
+#[derive(Debug, PartialEq, Eq)]
+enum Navigation {
+    /// The app's own pages load in the window.
+    Stay,
+    /// Web and mail links open in the system's browser or mail app instead.
+    OpenOutside,
+    /// Anything else (`file:`, `javascript:`, ...) goes nowhere.
+    Block,
+}
+
+fn navigation(url: &Url) -> Navigation {
+    if is_own_origin(url) || url.scheme() == "about" {
+        Navigation::Stay
+    } else if matches!(url.scheme(), "http" | "https" | "mailto") {
+        Navigation::OpenOutside
+    } else {
+        Navigation::Block
+    }
+}
+
+/// Keeps the window on the app's own pages: a link to a web page opens in the system browser,
+/// so the page never needs a permission to open URLs.
+pub fn links<R: Runtime>() -> TauriPlugin<R> {
+    tauri::plugin::Builder::new("links")
+        .on_navigation(|webview, url| match navigation(url) {
+            Navigation::Stay => true,
+            Navigation::OpenOutside => {
+                if let Err(error) = webview.opener().open_url(url.as_str(), None::<&str>) {
+                    eprintln!("tincan: cannot open {url} in the browser: {error}");
+                }
+                false
+            }
+            Navigation::Block => false,
+        })
+        .build()
 }
 
 /// Switches on WebRTC and media capture in WebKitGTK and answers the permission requests that
@@ -91,5 +131,19 @@ mod tests {
         assert!(!own("https://tauri.localhost:8443/"));
         assert!(!own("http://192.168.1.23:47800/"));
         assert!(!own("https://example.com/"));
+    }
+
+    #[test]
+    fn sends_outside_links_to_the_browser() {
+        let go = |s: &str| navigation(&Url::parse(s).unwrap());
+        assert_eq!(go("tauri://localhost/index.html#call"), Navigation::Stay);
+        assert_eq!(go("https://tauri.localhost/"), Navigation::Stay);
+        assert_eq!(
+            go("https://github.com/tincan-voice/tincan"),
+            Navigation::OpenOutside
+        );
+        assert_eq!(go("http://192.168.1.23:47800/"), Navigation::OpenOutside);
+        assert_eq!(go("mailto:dev@tincan.invalid"), Navigation::OpenOutside);
+        assert_eq!(go("file:///etc/passwd"), Navigation::Block);
     }
 }

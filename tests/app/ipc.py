@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""The real app's IPC, end to end: drives `tincan` under Xvfb through tauri-driver and
+WebKitWebDriver, and from the app's own page invokes the commands and listens to `signal`
+events exactly as the UI does (window.__TAURI__), checking what the backend answers.
+
+    tests/app/ipc.py            # builds the app first; needs tauri-driver, WebKitWebDriver, xvfb-run
+
+Prints "ipc: N passed, N failed" and exits non-zero on any failure.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+APP = os.path.join(TARGET, "debug", "tincan")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Driver:
+    """A minimal W3C WebDriver client for one session."""
+
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = None
+
+    def call(self, method, path, body=None, timeout=60):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.load(response)["value"]
+        except urllib.error.HTTPError as error:
+            raise RuntimeError(f"{method} {path}: {error.code} {error.read().decode()}") from None
+
+    def start(self, application):
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def run(self, script, *args):
+        """Runs an async function body in the page; it resolves with `done(value)`."""
+        wrapped = (
+            "const done = arguments[arguments.length - 1];"
+            f"(async (...args) => {{ {script} }})(...Array.from(arguments).slice(0, -1))"
+            ".then(v => done({ok: v}), e => done({err: String(e && e.message || e)}));"
+        )
+        result = self.call("POST", f"/session/{self.session}/execute/async", {"script": wrapped, "args": list(args)})
+        if "err" in result:
+            raise RuntimeError(result["err"])
+        return result.get("ok")
+
+    def invoke(self, command, args=None):
+        return self.run("return await window.__TAURI__.core.invoke(args[0], args[1]);", command, args or {})
+
+    def invoke_error(self, command, args=None):
+        return self.run(
+            "try { await window.__TAURI__.core.invoke(args[0], args[1]); return null; }"
+            " catch (e) { return String(e); }",
+            command,
+            args or {},
+        )
+
+    def events(self):
+        return self.run("return window.__ipcTestEvents;")
+
+    def wait_for(self, what, check, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            events = self.events()
+            found = [e for e in events if check(e)]
+            if found:
+                return found[0]
+            time.sleep(0.1)
+        raise AssertionError(f"no {what} event; got {json.dumps(events)}")
+
+    def stop(self):
+        if self.session:
+            try:
+                self.call("DELETE", f"/session/{self.session}", timeout=10)
+            except Exception:
+                pass
+
+
+def ready(driver):
+    try:
+        return bool(driver.call("GET", "/status", timeout=2).get("ready"))
+    except Exception:
+        return False
+
+
+def message_of(event, kind):
+    if event.get("kind") != "message":
+        return False
+    try:
+        return json.loads(event["text"]).get("type") == kind
+    except ValueError:
+        return False
+
+
+def main():
+    if not os.environ.get("DISPLAY"):
+        # Re-run inside a virtual display.
+        os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, *sys.argv])
+
+    subprocess.run(["cargo", "build", "-p", "tincan"], cwd=ROOT, check=True)
+    driver_bin = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
+    profile = tempfile.mkdtemp(prefix="tincan-ipc-")
+    env = dict(
+        os.environ,
+        WEBKIT_DISABLE_COMPOSITING_MODE="1",
+        XDG_DATA_HOME=os.path.join(profile, "data"),
+        XDG_CONFIG_HOME=os.path.join(profile, "config"),
+        XDG_CACHE_HOME=os.path.join(profile, "cache"),
+    )
+    port, native_port = free_port(), free_port()
+    server = subprocess.Popen(
+        [driver_bin, "--port", str(port), "--native-port", str(native_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    driver = Driver(port)
+    passed, failed = 0, 0
+
+    def check(name, test):
+        nonlocal passed, failed
+        try:
+            test()
+            passed += 1
+            print(f"ipc: ok: {name}")
+        except Exception as error:  # report every failure, then go on
+            failed += 1
+            print(f"ipc: FAIL: {name}: {error}")
+
+    try:
+        # tauri-driver listens at once; its WebKitWebDriver behind it takes a moment longer.
+        deadline = time.time() + 20
+        while not ready(driver):
+            if time.time() > deadline:
+                raise RuntimeError("tauri-driver did not become ready within 20 s")
+            time.sleep(0.3)
+        driver.start(APP)
+        driver.run(
+            "window.__ipcTestEvents = [];"
+            "await window.__TAURI__.event.listen('signal', e => window.__ipcTestEvents.push(e.payload));"
+        )
+        state = {}
+
+        def app_info():
+            info = driver.invoke("app_info")
+            assert info == {"version": "0.1.0", "platform": "linux"}, info
+
+        def launch_options():
+            options = driver.invoke("launch_options")
+            assert options["host"] is False and options["testTone"] is False, options
+
+        def host():
+            info = driver.invoke("host_room", {"name": "Ann", "port": 0, "key": None, "room": None})
+            assert info["room"] == "lobby" and info["port"] > 0, info
+            assert all(a.endswith(f":{info['port']}") for a in info["addresses"]), info
+            state["port"] = info["port"]
+
+        def join():
+            driver.invoke("join_room", {"address": f"127.0.0.1:{state['port']}", "room": None, "name": "Ann", "key": None})
+            driver.wait_for("open", lambda e: e["kind"] == "open")
+            welcome = driver.wait_for("welcome", lambda e: message_of(e, "welcome"))
+            assert json.loads(welcome["text"])["room"] == "lobby", welcome
+
+        def send():
+            # Nobody else is in the room, so the relay answers with an unknown-peer error.
+            driver.invoke("send_signal", {"text": json.dumps({"type": "offer", "to": "nobody", "sdp": "x"})})
+            error = driver.wait_for("error", lambda e: message_of(e, "error"))
+            assert json.loads(error["text"])["code"] == "unknown-peer", error
+
+        def bad_address():
+            error = driver.invoke_error("join_room", {"address": "10.0.0.5:99999", "name": "Ann"})
+            assert "the port must be a number from 1 to 65535" in error, error
+
+        def stop():
+            driver.invoke("stop_hosting")
+            closed = driver.wait_for("closed", lambda e: e["kind"] == "closed")
+            assert closed["code"] == 1001 and closed["reason"] == "host ended the call", closed
+
+        def unreachable():
+            dead = free_port()
+            started = time.time()
+            error = driver.invoke_error("join_room", {"address": f"127.0.0.1:{dead}", "name": "Ann"})
+            assert time.time() - started < 5, "took too long"
+            want = f"Could not reach 127.0.0.1:{dead} (tried ws://127.0.0.1:{dead}/ws/lobby): connection refused"
+            assert want in error, error
+
+        check("app_info answers from the page", app_info)
+        check("launch_options answers from the page", launch_options)
+        check("host_room starts the relay", host)
+        check("join_room opens and the page hears open and welcome", join)
+        check("send_signal reaches the relay and its answer reaches the page", send)
+        check("a bad address is refused in plain words", bad_address)
+        check("stop_hosting closes the page's socket with 1001", stop)
+        check("joining nothing fails fast naming the URL tried", unreachable)
+    except Exception as error:
+        failed += 1
+        print(f"ipc: FAIL: could not drive the app: {error!r}")
+    finally:
+        driver.stop()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    print(f"ipc: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -121,8 +121,8 @@ test('muting silences what the others receive, and M unmutes', { timeout: 60000 
   });
 });
 
-test('leaving removes the participant everywhere', { timeout: 60000 }, async () => {
-  await withRelay({}, async ({ open }) => {
+test('leaving removes the participant everywhere; the recent host rejoins', { timeout: 60000 }, async () => {
+  await withRelay({}, async ({ relay, open }) => {
     const pages = [];
     for (const name of ['Ann', 'Bob', 'Cy']) {
       const page = await open({ tone: '1' });
@@ -141,6 +141,9 @@ test('leaving removes the participant everywhere', { timeout: 60000 }, async () 
     assert.equal(await cy.isVisible('#home-screen'), true);
     assert.equal(await cy.isVisible('#call-screen'), false);
 
+    // The host is remembered; one click on it rejoins.
+    const recent = cy.locator('.recent-join', { hasText: `127.0.0.1:${relay.port}` });
+    await recent.waitFor();
     for (const page of [ann, bob]) {
       await waitForConnectedPeers(page, 1, 10000);
       const names = (await state(page)).peers.map((p) => p.name);
@@ -148,6 +151,9 @@ test('leaving removes the participant everywhere', { timeout: 60000 }, async () 
       await page.locator('.participant:not(.self)').nth(1).waitFor({ state: 'detached' });
       assert.equal(await page.locator('.participant').count(), 2, 'self and one other tile remain');
     }
+    await recent.click();
+    await waitForConnectedPeers(cy, 2);
+    await waitForConnectedPeers(ann, 2);
   });
 });
 

@@ -17,7 +17,8 @@ async function shootAll(page, screen) {
       await page.emulateMedia({ colorScheme });
       await sleep(300);
       const file = path.join(out, `${screen}-${sizeName}-${colorScheme}.png`);
-      await page.screenshot({ path: file });
+      // Full page, so what lies below the fold (recent hosts, long participant lists) is seen too.
+      await page.screenshot({ path: file, fullPage: sizeName === 'phone' });
       console.log(file);
     }
   }

@@ -128,6 +128,8 @@ function describeWhen(at) {
   if (minutes < 60) return `${minutes} min ago`;
   const hours = Math.round(minutes / 60);
   if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days < 7) return days === 1 ? 'yesterday' : `${days} days ago`;
   return new Date(at).toLocaleDateString();
 }
 
@@ -144,7 +146,13 @@ export function renderRecent(hosts, { onPick, onForget }) {
     join.setAttribute('aria-label', `Join ${label}`);
     const address = document.createElement('span');
     address.className = 'recent-address';
-    address.textContent = label;
+    address.textContent = host.address;
+    if (label !== host.address) {
+      const roomName = document.createElement('span');
+      roomName.className = 'recent-room';
+      roomName.textContent = `room ${host.room}`;
+      address.append(roomName);
+    }
     const when = document.createElement('span');
     when.className = 'recent-when';
     when.textContent = describeWhen(host.at);

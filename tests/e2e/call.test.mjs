@@ -42,10 +42,24 @@ test('two pages call each other and the callee receives audio', { timeout: 60000
     assert.ok(back.packets > 30, `Bob receives Ann: ${back.packets} packets`);
     assert.ok(back.totalEnergy > 0);
 
+    // Each participant has a volume slider of their own.
+    const slider = ann.locator('.participant:not(.self) input[type="range"]');
+    await slider.fill('25');
+    assert.equal((await state(ann)).peers[0].volume, 0.25);
+    assert.equal(await ann.getAttribute('.participant:not(.self) .p-volume-label', 'class'), 'visually-hidden p-volume-label');
+    assert.equal(await ann.textContent('.participant:not(.self) .p-volume-label'), 'Volume for Bob');
+
     // The call screen shows the other participant as connected.
     const tile = ann.locator('.participant:not(.self)');
     await tile.locator('.p-state', { hasText: 'Connected' }).waitFor();
     assert.equal(await tile.locator('.p-name').textContent(), 'Bob');
+    // The quality view fills in from getStats, and the call clock runs.
+    await ann.waitForFunction(() => /^\d+ ms · \d+(\.\d)?% loss · \d+ kbps$/.test(
+      document.querySelector('.participant:not(.self) .q-text').textContent));
+    const quality = await ann.textContent('.participant:not(.self) .q-text');
+    const kbps = Number(/(\d+) kbps/.exec(quality)[1]);
+    assert.ok(kbps > 8 && kbps < 200, `plausible Opus bitrate: ${quality}`);
+    assert.match(await ann.textContent('#call-duration'), /^0:0[1-9]|^0:[1-5]\d$/);
     const candidates = (await stats(ann)).map((s) => s.localCandidateType);
     assert.deepEqual(candidates, ['host'], 'a LAN call uses host candidates');
   });
@@ -96,6 +110,10 @@ test('muting silences what the others receive, and M unmutes', { timeout: 60000 
 
     const live = await measureInbound(bob, 'Ann', 1500);
     assert.ok(live.rms > 0.05, `the tone is heard before muting (rms ${live.rms})`);
+    // The speaking ring follows the received level; Ann's own meter shows her tone.
+    const annTile = bob.locator('.participant:not(.self)');
+    await bob.waitForFunction(() => document.querySelector('.participant:not(.self)').dataset.speaking === 'true');
+    assert.ok(Number(await ann.getAttribute('#mic-meter', 'aria-valuenow')) > 30, 'own mic level shown');
 
     await ann.click('#mute-button');
     assert.equal(await ann.getAttribute('#mute-button', 'aria-pressed'), 'true');
@@ -107,6 +125,8 @@ test('muting silences what the others receive, and M unmutes', { timeout: 60000 
     // Bob is told, and his screen says so.
     await bob.waitForFunction(() => window.tincan.state().peers[0]?.muted === true);
     await bob.locator('.participant:not(.self) .p-state', { hasText: 'Muted' }).waitFor();
+    await bob.waitForFunction(() => document.querySelector('.participant:not(.self)').dataset.speaking === 'false');
+    assert.equal(await annTile.getAttribute('data-muted'), 'true');
     // Bob's tone still reaches Ann: mute only affects Ann's own sending.
     const other = await measureInbound(ann, 'Bob', 1000);
     assert.ok(other.rms > 0.05);

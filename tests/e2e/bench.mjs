@@ -6,6 +6,7 @@
 // 2. Eight people: from the eighth person pressing Join to all 28 pairs connected (each page
 //    records when each of its connections reached "connected").
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import { startRelay } from './lib/relay.mjs';
 import { launchBrowser, openParticipant } from './lib/browser.mjs';
 import { joinServed, waitForConnectedPeers, waitForScreen, state } from './lib/call.mjs';
@@ -83,6 +84,9 @@ async function eightPeople(browser) {
   }
 }
 
+// Other work on the machine slows Chromium down a lot; print the load so numbers can be judged.
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+console.log(`${os.cpus().length} CPUs, load average ${load()}`);
 const browser = await launchBrowser();
 try {
   const two = [];
@@ -91,6 +95,7 @@ try {
   const eight = [];
   for (let i = 0; i < MESH_RUNS; i += 1) eight.push(await eightPeople(browser));
   summary('8 people, 8th Join pressed -> all 28 pairs connected', eight);
+  console.log(`load average afterwards ${load()}`);
 } finally {
   await browser.close();
 }

@@ -184,7 +184,7 @@ function enterCall(address) {
     app.cleanups.push(() => navigator.mediaDevices.removeEventListener('devicechange', onDevices));
   }
   refreshDevices();
-  callView.focusLeave();
+  callView.focusCallTitle();
   if (audioIsSuspended()) {
     showBanner('Sound is paused by the browser until you click or press a key on the page.', 'warn');
   }
@@ -322,10 +322,12 @@ export async function hangup({ message = '', kind = 'info' } = {}) {
   app.engine = null;
   app.lastStats = {};
   await stopHosting();
+  const wasInCall = app.screen === 'call';
   callView.resetCall();
   app.screen = 'home';
   setBusy(false);
   home.showHome();
+  if (wasInCall) home.focusHomeTitle();
   if (message) showBanner(message, kind);
   onReturnHome();
 }

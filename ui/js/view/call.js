@@ -284,8 +284,10 @@ export function renderDevices({ inputs, outputs, inputId, outputId, canPickOutpu
   if (canPickOutput) fillSelect(outputDevice, outputs, outputId, 'Speaker');
 }
 
-export function focusLeave() {
-  leaveButton.focus();
+// Moving focus to the heading tells screen readers the screen changed, without putting a
+// dangerous button (Leave) under the next Enter press.
+export function focusCallTitle() {
+  callTitle.focus();
 }
 
 export function resetCall() {

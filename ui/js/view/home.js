@@ -4,6 +4,7 @@
 // recent hosts.
 
 const homeScreen = document.getElementById('home-screen');
+const homeTitle = document.getElementById('home-title');
 const nameInput = document.getElementById('name-input');
 const nameError = document.getElementById('name-error');
 const hostApp = document.getElementById('host-app');
@@ -67,6 +68,10 @@ export function initHome({ appMode, servedHost, onHost, onJoin, onJoinServed, on
 
 export function showHome() {
   homeScreen.hidden = false;
+}
+
+export function focusHomeTitle() {
+  homeTitle.focus();
 }
 
 export function hideHome() {

@@ -117,7 +117,11 @@ impl Session {
     /// Closes the socket (code 1000) and waits until `closed` has been emitted.
     pub async fn leave(self) {
         let _ = self.sender.0.send(Command::Leave);
-        let _ = timeout(CLOSE_TIMEOUT * 2, self.task).await;
+        let abort = self.task.inner().abort_handle();
+        if timeout(CLOSE_TIMEOUT * 2, self.task).await.is_err() {
+            // Stuck in a write to a dead peer: stop it so it cannot emit after a new join.
+            abort.abort();
+        }
     }
 }
 

@@ -15,12 +15,13 @@ pub fn answer_permission<R: Runtime>(
     webview: Webview<R>,
     kind: PermissionKind,
 ) -> PermissionResponse {
-    let own = webview
-        .url()
-        .map(|url| is_own_origin(&url))
-        .unwrap_or(false);
+    let own = webview.url().is_ok_and(|url| is_own_origin(&url));
+    decide(kind, own)
+}
+
+fn decide(kind: PermissionKind, own_page: bool) -> PermissionResponse {
     match kind {
-        PermissionKind::Microphone if own => PermissionResponse::Allow,
+        PermissionKind::Microphone if own_page => PermissionResponse::Allow,
         PermissionKind::Other if cfg!(target_os = "linux") => PermissionResponse::Default,
         _ => PermissionResponse::Deny,
     }
@@ -131,6 +132,29 @@ mod tests {
         assert!(!own("https://tauri.localhost:8443/"));
         assert!(!own("http://192.168.1.23:47800/"));
         assert!(!own("https://example.com/"));
+    }
+
+    #[test]
+    fn grants_only_the_microphone_and_only_to_the_app() {
+        use PermissionResponse::{Allow, Deny};
+        assert_eq!(decide(PermissionKind::Microphone, true), Allow);
+        assert_eq!(decide(PermissionKind::Microphone, false), Deny);
+        for kind in [
+            PermissionKind::Camera,
+            PermissionKind::DisplayCapture,
+            PermissionKind::Geolocation,
+            PermissionKind::Notifications,
+            PermissionKind::ClipboardRead,
+        ] {
+            assert_eq!(decide(kind, true), Deny, "{kind:?}");
+        }
+        let other = if cfg!(target_os = "linux") {
+            PermissionResponse::Default
+        } else {
+            Deny
+        };
+        assert_eq!(decide(PermissionKind::Other, true), other);
+        assert_eq!(decide(PermissionKind::Other, false), other);
     }
 
     #[test]

@@ -3,6 +3,9 @@
 WebKitWebDriver, and from the app's own page invokes the commands and listens to `signal`
 events exactly as the UI does (window.__TAURI__), checking what the backend answers.
 
+WebKit grants getUserMedia to any page under automation, so the permission policy itself is
+covered by unit tests (src-tauri/src/webview.rs), not here.
+
     tests/app/ipc.py            # builds the app first; needs tauri-driver, WebKitWebDriver, xvfb-run
 
 Prints "ipc: N passed, N failed" and exits non-zero on any failure.
@@ -155,6 +158,12 @@ def main():
                 raise RuntimeError("tauri-driver did not become ready within 20 s")
             time.sleep(0.3)
         driver.start(APP)
+        # Let the page finish loading before scripts run in it.
+        deadline = time.time() + 20
+        while not driver.run("return document.readyState === 'complete' && !!window.__TAURI__;"):
+            if time.time() > deadline:
+                raise RuntimeError("the app's page did not load within 20 s")
+            time.sleep(0.2)
         driver.run(
             "window.__ipcTestEvents = [];"
             "await window.__TAURI__.event.listen('signal', e => window.__ipcTestEvents.push(e.payload));"
@@ -204,6 +213,12 @@ def main():
             want = f"Could not reach 127.0.0.1:{dead} (tried ws://127.0.0.1:{dead}/ws/lobby): connection refused"
             assert want in error, error
 
+        def media_capture():
+            got = driver.run(
+                "return [typeof navigator.mediaDevices?.getUserMedia, window.isSecureContext, location.origin];"
+            )
+            assert got == ["function", True, "tauri://localhost"], got
+
         check("app_info answers from the page", app_info)
         check("launch_options answers from the page", launch_options)
         check("host_room starts the relay", host)
@@ -212,6 +227,7 @@ def main():
         check("a bad address is refused in plain words", bad_address)
         check("stop_hosting closes the page's socket with 1001", stop)
         check("joining nothing fails fast naming the URL tried", unreachable)
+        check("the page is a secure context with media capture", media_capture)
     except Exception as error:
         failed += 1
         print(f"ipc: FAIL: could not drive the app: {error!r}")

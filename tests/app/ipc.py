@@ -213,6 +213,31 @@ def main():
             want = f"Could not reach 127.0.0.1:{dead} (tried ws://127.0.0.1:{dead}/ws/lobby): connection refused"
             assert want in error, error
 
+        def csp():
+            # The relay is listening, so a failure here is the page's CSP, not a refused port.
+            inline_ran, socket_state, fetched, violated = driver.run(
+                "const port = args[0]; const violated = [];"
+                "document.addEventListener('securitypolicyviolation', e => violated.push(e.effectiveDirective));"
+                "window.__inlineRan = false;"
+                "const s = document.createElement('script');"
+                "s.textContent = 'window.__inlineRan = true';"
+                "document.head.appendChild(s);"
+                "let state = 'pending';"
+                "try {"
+                "  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`);"
+                "  ws.onopen = () => { state = 'open'; ws.close(); }; ws.onerror = () => { state = 'error'; };"
+                "} catch (e) { state = 'thrown'; }"
+                "let fetched;"
+                "try { await fetch(`http://127.0.0.1:${port}/healthz`); fetched = 'ok'; } catch (e) { fetched = e.name; }"
+                "await new Promise(r => setTimeout(r, 500));"
+                "return [window.__inlineRan, state, fetched, violated];",
+                state["port"],
+            )
+            assert inline_ran is False, "an inline script ran"
+            assert any(d.startswith("script-src") for d in violated), violated
+            assert socket_state in ("error", "thrown"), socket_state
+            assert fetched == "TypeError" and "connect-src" in violated, (fetched, violated)
+
         def media_capture():
             got = driver.run(
                 "return [typeof navigator.mediaDevices?.getUserMedia, window.isSecureContext, location.origin];"
@@ -224,6 +249,7 @@ def main():
         check("host_room starts the relay", host)
         check("join_room opens and the page hears open and welcome", join)
         check("send_signal reaches the relay and its answer reaches the page", send)
+        check("the page's CSP blocks inline scripts and its own connections to the relay", csp)
         check("a bad address is refused in plain words", bad_address)
         check("stop_hosting closes the page's socket with 1001", stop)
         check("joining nothing fails fast naming the URL tried", unreachable)

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { withRelay as withRelayIn } from './lib/harness.mjs';
 import { ROOT } from './lib/relay.mjs';
 import { serveUi } from './lib/static.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { launchBrowser, loadApp } from './lib/browser.mjs';
 import {
   joinServed, joinAddress, waitForConnectedPeers, waitForScreen, state,
 } from './lib/call.mjs';
@@ -112,8 +112,7 @@ test('the UI runs under the app\'s strict CSP without a single violation', { tim
         page.errors = [];
         page.on('pageerror', (err) => page.errors.push(String(err)));
         pages.push(page);
-        await page.goto(`${site.origin}/?tone=1`);
-        await page.waitForFunction(() => window.tincan);
+        await loadApp(page, `${site.origin}/?tone=1`);
         await joinAddress(page, { name, address: `127.0.0.1:${relay.port}` });
         await waitForScreen(page, 'call');
       }

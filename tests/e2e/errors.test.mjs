@@ -5,7 +5,7 @@ import net from 'node:net';
 import { startRelay } from './lib/relay.mjs';
 import { withRelay as withRelayIn } from './lib/harness.mjs';
 import { chromium } from 'playwright-core';
-import { launchBrowser, CHROMIUM, CHROMIUM_ARGS } from './lib/browser.mjs';
+import { launchBrowser, loadApp, CHROMIUM, CHROMIUM_ARGS } from './lib/browser.mjs';
 import {
   joinServed, joinAddress, waitForConnectedPeers, waitForScreen, waitForBanner, state, bannerText,
 } from './lib/call.mjs';
@@ -130,7 +130,7 @@ for (const { flag, pattern, what } of [
     const strict = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS.filter((a) => a !== flag) });
     try {
       const page = await (await strict.newContext()).newPage();
-      await page.goto(relay.page());
+      await loadApp(page, relay.page());
       await joinServed(page, { name: 'Ann' });
       await waitForBanner(page, pattern);
       assert.match(await bannerText(page), /Test my audio/, 'offers the test tone instead');
@@ -151,7 +151,7 @@ test('a web view without WebRTC says so plainly', { timeout: 30000 }, async () =
         delete window.webkitRTCPeerConnection;
       });
       const page = await context.newPage();
-      await page.goto(relay.page());
+      await loadApp(page, relay.page());
       await waitForBanner(page, /no WebRTC; calls need the native audio engine/);
       await joinServed(page, { name: 'Ann' });
       await waitForBanner(page, /no WebRTC/);

@@ -35,7 +35,11 @@ const app = {
   cleanups: [],
   joinPressedAt: null,
   lastStats: {},
+  // The last call's socket closing; a new join waits for it.
+  leaving: Promise.resolve(),
 };
+
+const LEAVE_WAIT_MS = 3000;
 
 let onReturnHome = () => {};
 
@@ -123,6 +127,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
   setBusy(true, 'Connecting…');
   const settings = effectiveSettings();
   try {
+    await app.leaving;
     app.engine = await pickEngine({ forceNative: settings.forceNative });
     // Audio first: ICE then gathers candidates with the real LAN addresses.
     const mediaOptions = { settings, deviceId: settings.inputDeviceId || null, tone: settings.testTone };
@@ -253,7 +258,7 @@ export async function chooseInputDevice(deviceId) {
 }
 
 async function reopenMedia() {
-  if (!app.media || !app.session || app.engine?.handlesMedia) return;
+  if (!app.media || !app.session) return;
   const settings = effectiveSettings();
   try {
     const track = await app.media.reopen({
@@ -261,7 +266,8 @@ async function reopenMedia() {
       deviceId: settings.inputDeviceId || null,
       tone: settings.testTone,
     });
-    await app.session.replaceTrack(track);
+    // A native engine swaps its own source; browser connections get the new track.
+    if (!app.engine?.handlesMedia) await app.session.replaceTrack(track);
     renderCall();
   } catch (err) {
     showBanner(err.message || String(err), 'error');
@@ -316,7 +322,10 @@ export async function hangup({ message = '', kind = 'info' } = {}) {
   for (const cleanup of app.cleanups.splice(0)) cleanup();
   const session = app.session;
   app.session = null;
-  session?.close();
+  if (session) {
+    // Never let a backend that does not answer keep the user from the home screen.
+    app.leaving = Promise.race([session.close(), new Promise((resolve) => setTimeout(resolve, LEAVE_WAIT_MS))]);
+  }
   app.media?.close();
   app.media = null;
   app.engine = null;

@@ -191,6 +191,8 @@ export class Peer {
   setVolume(volume) {
     this.volume = volume;
     if (this.audio) this.audio.volume = volume;
+    // The native engine plays audio itself and takes the volume on its connection object.
+    else if (typeof this.pc.setVolume === 'function') this.pc.setVolume(volume);
   }
 
   async setOutputDevice(deviceId) {

@@ -33,6 +33,8 @@ export function describeServerError(msg) {
 }
 
 export function describeClose({ code, reason }) {
+  // The app backend reports a refusal by the relay's error code instead of the close code.
+  if (typeof code === 'string') return describeServerError({ code, message: reason });
   if (CLOSE_MESSAGES[code]) return CLOSE_MESSAGES[code];
   return `Lost the connection to the host${reason ? ` (${reason})` : ''}.`;
 }
@@ -47,6 +49,7 @@ export class CallSession extends Emitter {
   #welcome = null;
   #fatalError = null;
   #done = false;
+  #closing = Promise.resolve();
 
   constructor({ transport, engine, localMedia, rtcConfig }) {
     super();
@@ -279,9 +282,10 @@ export class CallSession extends Emitter {
     };
   }
 
-  // Leaves the call: closes every connection and the signaling socket. Safe to call twice.
+  // Leaves the call: closes every connection and the signaling socket. Safe to call twice; the
+  // promise settles when the socket is closed.
   close() {
-    if (this.#done) return;
+    if (this.#done) return this.#closing;
     this.#done = true;
     this.state = 'ended';
     clearInterval(this.#statsTimer);
@@ -290,8 +294,9 @@ export class CallSession extends Emitter {
     this.#offs = [];
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
-    this.#transport.close();
+    this.#closing = this.#transport.close() ?? Promise.resolve();
     this.#welcome?.reject(new Error('You left the call.'));
     this.#welcome = null;
+    return this.#closing;
   }
 }

@@ -5,9 +5,17 @@ import * as browserEngine from './browser.js';
 // Picks the peer-connection engine. The browser engine is used whenever the web view has WebRTC;
 // the native engine (native.js, driven through the app backend) covers web views that lack it and
 // can be forced for diagnosis. An engine module exports:
-//   name, isAvailable(), createPeerConnection(config), handlesMedia
-// and, when handlesMedia is true, openLocalMedia(options) returning the local-media interface of
-// ../call/media.js (the backend captures and plays audio itself).
+//   name                      'browser' | 'native'
+//   isAvailable()             whether it can work here
+//   createPeerConnection(cfg) an RTCPeerConnection, or an object with the subset listed in
+//                             docs/ARCHITECTURE.md (offer/answer, candidates, states, getStats,
+//                             restartIce, close, and the on* handlers)
+//   handlesMedia              false: the page captures and plays audio (getUserMedia, <audio>);
+//                             true: the engine captures and plays audio itself, and also exports
+//   openLocalMedia(options)   -> {muted, isTone, track: null, deviceId, setMuted(bool), level() 0..1,
+//                                 reopen(options), close()}; options = {settings, deviceId, tone}
+// A native connection may also offer setVolume(0..1) for the per-participant volume; speaking
+// levels then come from the audioLevel of its inbound-rtp stats.
 
 export const NO_WEBRTC_MESSAGE =
   "This system's web view has no WebRTC; calls need the native audio engine.";

@@ -35,11 +35,19 @@ export function errorText(err) {
 export function createTauriTransport({ address, room, name, key }) {
   const events = new Emitter();
   let unlisten = null;
+  let seenOpen = false;
   let opened = false;
   let stopped = false;
+  let leaving = null;
 
   function handleSignal({ payload }) {
     if (stopped || !payload) return;
+    // join_room first closes any earlier socket, whose final "closed" arrives before our "open":
+    // everything before our first "open" belongs to that earlier call.
+    if (!seenOpen) {
+      if (payload.kind === 'open') seenOpen = true;
+      return;
+    }
     switch (payload.kind) {
       case 'open':
         // The first open is reported when join_room resolves; later ones follow a reconnect.
@@ -100,14 +108,17 @@ export function createTauriTransport({ address, room, name, key }) {
       });
       return true;
     },
+    // Resolves once the backend has closed the socket, so a following join cannot race it.
     close() {
+      if (leaving) return leaving;
       stopped = true;
       unlisten?.();
       unlisten = null;
       events.clearListeners();
-      if (window.__TAURI__) {
-        tauri().core.invoke('leave_room').catch((err) => console.warn('leave_room failed:', errorText(err)));
-      }
+      leaving = window.__TAURI__
+        ? tauri().core.invoke('leave_room').catch((err) => console.warn('leave_room failed:', errorText(err)))
+        : Promise.resolve();
+      return leaving;
     },
     on: (event, fn) => events.on(event, fn),
   };

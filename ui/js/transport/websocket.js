@@ -151,6 +151,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       socket = null;
       if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'left the call');
       events.clearListeners();
+      return Promise.resolve();
     },
     on: (event, fn) => events.on(event, fn),
   };

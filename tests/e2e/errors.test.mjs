@@ -56,7 +56,7 @@ test('a full room turns the next person away', { timeout: 60000 }, async () => {
     await joinServed(bob, { name: 'Bob' });
     await waitForConnectedPeers(ann, 1);
     await joinServed(cy, { name: 'Cy' });
-    await waitForBanner(cy, /call is full/);
+    await waitForBanner(cy, /room full/);
     assert.equal((await state(cy)).screen, 'home');
     // The two inside are undisturbed.
     await waitForConnectedPeers(ann, 1);

@@ -42,7 +42,7 @@ test('eight people form a full mesh and the ninth is told the room is full', { t
 
     const ninth = await open({ tone: '1' });
     await joinServed(ninth, { name: 'P9' });
-    await waitForBanner(ninth, /call is full/);
+    await waitForBanner(ninth, /room full/);
     assert.equal((await state(ninth)).screen, 'home');
     // Nobody inside noticed.
     assert.equal((await state(pages[0])).peers.length, 7);

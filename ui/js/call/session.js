@@ -14,7 +14,7 @@ const STATS_INTERVAL_MS = 1000;
 
 const ERROR_MESSAGES = {
   'bad-key': 'Wrong passcode. Ask the host for the passcode and try again.',
-  'room-full': 'This call is full, so no one else can join right now.',
+  'room-full': 'Room full: this call already has as many people as the host allows.',
   'version-mismatch': 'This host runs a different version of Tincan. Both sides need the same version to talk.',
   'relay-full': 'The host is handling as many connections as it can; try again later.',
 };

@@ -118,7 +118,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       if (stopped) return;
       if (attempt >= RETRY_LIMIT) {
         stopped = true;
-        events.emit('close', { code: 1006, reason: 'lost the connection to the host', willRetry: false });
+        events.emit('close', { code: 1006, reason: `gave up after ${RETRY_LIMIT} attempts to reconnect`, willRetry: false });
       } else {
         scheduleRetry(1006, 'reconnect failed');
       }

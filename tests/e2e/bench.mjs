@@ -77,6 +77,8 @@ async function eightPeople(browser) {
     const connectedAt = states.flatMap((s) => s.peers.map((p) => p.connectedAt));
     const pairs = new Set(states.flatMap((s) => s.peers.map((p) => [s.selfId, p.id].sort().join('|'))));
     if (pairs.size !== 28) throw new Error(`expected 28 pairs, saw ${pairs.size}`);
+    const own = states[7].peers.map((p) => Math.round(p.connectedAt - pressed)).sort((a, b) => a - b);
+    console.log(`  8th: welcome after ${Math.round(states[7].welcomedAt - pressed)} ms; its 7 connections at ${own.join(', ')} ms`);
     return Math.max(...connectedAt) - pressed;
   } finally {
     await Promise.all(pages.map((p) => p.context().close()));

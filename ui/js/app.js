@@ -366,6 +366,8 @@ export function snapshot() {
     selfId: session?.selfId ?? null,
     room: session?.room ?? null,
     callState: session?.state ?? null,
+    // Wall-clock milliseconds of the relay's welcome.
+    welcomedAt: session?.startedAt ?? null,
     peers: session?.peers ?? [],
   };
 }

@@ -48,6 +48,13 @@ pub fn run() {
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
                 webview::configure(&window)?;
             }
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                if termination().await {
+                    // Quit through the event loop, so the exit handler ends the call politely.
+                    handle.exit(0);
+                }
+            });
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -64,4 +71,27 @@ pub fn run() {
             tauri::async_runtime::block_on(state.shut_down());
         }
     });
+}
+
+/// Waits for SIGTERM (logout, `kill`) or SIGINT (Ctrl+C in a terminal); false if they cannot
+/// be watched.
+#[cfg(unix)]
+async fn termination() -> bool {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        return false;
+    };
+    tokio::select! {
+        _ = term.recv() => true,
+        _ = int.recv() => true,
+    }
+}
+
+/// Waits for Ctrl+C in a console.
+#[cfg(not(unix))]
+async fn termination() -> bool {
+    tokio::signal::ctrl_c().await.is_ok()
 }

@@ -14,6 +14,7 @@ Prints "ipc: N passed, N failed" and exits non-zero on any failure.
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -97,6 +98,81 @@ class Driver:
                 self.call("DELETE", f"/session/{self.session}", timeout=10)
             except Exception:
                 pass
+
+
+class RawSocket:
+    """Just enough of a WebSocket client (RFC 6455) to join a room and read frames."""
+
+    def __init__(self, port, path):
+        import base64
+
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise RuntimeError("the relay closed during the handshake")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise RuntimeError(f"no upgrade: {head!r}")
+
+    def _exact(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise RuntimeError("the connection ended without a close frame")
+            data += chunk
+        return data
+
+    def frame(self):
+        """Returns (opcode, payload) of the next frame from the server (never masked)."""
+        first, second = self._exact(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._exact(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self._exact(8), "big")
+        return first & 0x0F, self._exact(length)
+
+    def close_code(self):
+        """Reads until the close frame and returns (code, reason)."""
+        while True:
+            opcode, payload = self.frame()
+            if opcode == 8:
+                return int.from_bytes(payload[:2], "big"), payload[2:].decode()
+
+
+def descendants(pid):
+    """Every process below `pid`."""
+    found = []
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        return found
+    for child in children:
+        found.append(child)
+        found.extend(descendants(child))
+    return found
+
+
+def app_pid(driver_pid):
+    """The tincan process that this test's tauri-driver started."""
+    for pid in descendants(driver_pid):
+        try:
+            if os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(APP):
+                return pid
+        except OSError:
+            pass
+    raise RuntimeError("the app process was not found")
 
 
 def ready(driver):
@@ -253,7 +329,21 @@ def main():
         check("a bad address is refused in plain words", bad_address)
         check("stop_hosting closes the page's socket with 1001", stop)
         check("joining nothing fails fast naming the URL tried", unreachable)
+
         check("the page is a secure context with media capture", media_capture)
+
+        def quit_ends_the_call():
+            info = driver.invoke("host_room", {"name": "Ann", "port": 0})
+            peer = RawSocket(info["port"], "/ws/lobby?name=Bo&v=1")
+            opcode, welcome = peer.frame()
+            assert opcode == 1 and json.loads(welcome)["type"] == "welcome", welcome
+            # Logging out or `kill` sends SIGTERM; the app quits as if its window were closed.
+            os.kill(app_pid(server.pid), signal.SIGTERM)
+            code, reason = peer.close_code()
+            assert (code, reason) == (1001, "host ended the call"), (code, reason)
+
+        # Last: the app is gone afterwards.
+        check("quitting while hosting ends the call for everyone with 1001", quit_ends_the_call)
     except Exception as error:
         failed += 1
         print(f"ipc: FAIL: could not drive the app: {error!r}")

@@ -12,6 +12,7 @@ import {
 import * as home from './view/home.js';
 import * as callView from './view/call.js';
 import { showBanner, clearBanner, bannerMessage } from './view/status.js';
+import { createDevices } from './devices.js';
 
 // The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
 // levels). Views only draw; this module decides.
@@ -42,6 +43,8 @@ const app = {
 const LEAVE_WAIT_MS = 3000;
 
 let onReturnHome = () => {};
+
+const devices = createDevices({ app, effectiveSettings, renderCall });
 
 export function setReturnHomeListener(fn) {
   onReturnHome = fn;
@@ -183,12 +186,10 @@ function enterCall(address) {
   const onKey = (ev) => handleShortcut(ev);
   document.addEventListener('keydown', onKey);
   app.cleanups.push(() => document.removeEventListener('keydown', onKey));
-  if (navigator.mediaDevices?.addEventListener) {
-    const onDevices = () => refreshDevices();
-    navigator.mediaDevices.addEventListener('devicechange', onDevices);
-    app.cleanups.push(() => navigator.mediaDevices.removeEventListener('devicechange', onDevices));
-  }
-  refreshDevices();
+  devices.watch();
+  devices.refresh();
+  // The native engine tells what it had to do without (no microphone, a missing plugin).
+  if (app.media.notice) showBanner(app.media.notice, 'warn');
   callView.focusCallTitle();
   if (audioIsSuspended()) {
     showBanner('Sound is paused by the browser until you click or press a key on the page.', 'warn');
@@ -200,7 +201,7 @@ function renderCall() {
   const snap = app.session.snapshot();
   const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
   callView.renderParticipants({ selfName: app.name, selfSource: source, muted: snap.muted, peers: snap.peers });
-  applyOutputDevice();
+  devices.applyOutput();
 }
 
 function updateLevels() {
@@ -234,61 +235,12 @@ export function setPeerVolume(id, volume) {
   peer?.setVolume(volume);
 }
 
-async function refreshDevices() {
-  if (!navigator.mediaDevices?.enumerateDevices || !app.media) return;
-  try {
-    const devices = await navigator.mediaDevices.enumerateDevices();
-    callView.renderDevices({
-      inputs: devices.filter((d) => d.kind === 'audioinput'),
-      outputs: devices.filter((d) => d.kind === 'audiooutput'),
-      inputId: app.media.deviceId,
-      outputId: app.settings.outputDeviceId,
-      canPickOutput: typeof HTMLMediaElement.prototype.setSinkId === 'function',
-      tone: app.media.isTone,
-    });
-  } catch (err) {
-    console.warn('could not list devices', err);
-  }
+export function chooseInputDevice(deviceId) {
+  return devices.chooseInput(deviceId);
 }
 
-export async function chooseInputDevice(deviceId) {
-  app.settings = { ...app.settings, inputDeviceId: deviceId };
-  saveSettings(app.settings);
-  await reopenMedia();
-}
-
-async function reopenMedia() {
-  if (!app.media || !app.session) return;
-  const settings = effectiveSettings();
-  try {
-    const track = await app.media.reopen({
-      settings,
-      deviceId: settings.inputDeviceId || null,
-      tone: settings.testTone,
-    });
-    // A native engine swaps its own source; browser connections get the new track.
-    if (!app.engine?.handlesMedia) await app.session.replaceTrack(track);
-    renderCall();
-  } catch (err) {
-    showBanner(err.message || String(err), 'error');
-  }
-  refreshDevices();
-}
-
-export async function chooseOutputDevice(deviceId) {
-  app.settings = { ...app.settings, outputDeviceId: deviceId };
-  saveSettings(app.settings);
-  applyOutputDevice();
-}
-
-function applyOutputDevice() {
-  const sinkId = app.settings.outputDeviceId || '';
-  for (const peer of app.session?.peers.values() ?? []) {
-    if (peer.sinkId === sinkId) continue;
-    peer.setOutputDevice(sinkId).catch((err) => {
-      showBanner(`Could not switch the speaker: ${err.message}`, 'error');
-    });
-  }
+export function chooseOutputDevice(deviceId) {
+  return devices.chooseOutput(deviceId);
 }
 
 export function updateSettings(next, previous) {
@@ -298,7 +250,7 @@ export function updateSettings(next, previous) {
   app.settings = next;
   saveSettings(next);
   if (app.screen !== 'call') return;
-  if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) reopenMedia();
+  if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
   if (previous.iceServers !== next.iceServers || previous.forceNative !== next.forceNative) {
     showBanner('ICE servers and the audio engine change from the next call on.', 'info');
   }

@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -152,10 +151,12 @@ class RawSocket:
 
 def descendants(pid):
     """Every process below `pid`."""
-    found = []
+    found, children = [], []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            children = [int(c) for c in f.read().split()]
+        # Any thread may have started a child, so read every thread's list.
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                children.extend(int(c) for c in f.read().split())
     except OSError:
         return found
     for child in children:
@@ -198,7 +199,9 @@ def main():
 
     subprocess.run(["cargo", "build", "-p", "tincan"], cwd=ROOT, check=True)
     driver_bin = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
-    profile = tempfile.mkdtemp(prefix="tincan-ipc-")
+    # A fresh profile under target/: WebKit's helpers may still write to it after the test ends.
+    profile = os.path.join(TARGET, "app-ipc-profile")
+    shutil.rmtree(profile, ignore_errors=True)
     env = dict(
         os.environ,
         WEBKIT_DISABLE_COMPOSITING_MODE="1",

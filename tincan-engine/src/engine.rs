@@ -18,7 +18,7 @@ use gst::prelude::*;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -54,6 +54,8 @@ pub struct EngineStatus {
 
 /// Shared by the engine handle, peer handles and GStreamer callbacks.
 pub(crate) struct Inner {
+    /// The engine's own handle, for callbacks that must not keep it alive.
+    pub this: Weak<Inner>,
     pub pipeline: gst::Pipeline,
     pub events: mpsc::UnboundedSender<EngineEvent>,
     pub devices: Devices,
@@ -105,7 +107,9 @@ impl Engine {
             config.opus_bitrate,
         )?;
         let (sink, output_device) = playout::make_sink(&config.output, &devices)?;
-        playout::build(&pipeline, sink, probe.as_deref())?;
+        // A stream's latency: the jitter buffer plus decoding and a margin for scheduling.
+        let stream_latency = Duration::from_millis(u64::from(config.jitter_buffer_ms) + 60);
+        playout::build(&pipeline, sink, probe.as_deref(), stream_latency)?;
         let (events, receiver) = mpsc::unbounded_channel();
         let state = State {
             peers: HashMap::new(),
@@ -123,7 +127,8 @@ impl Engine {
             output_device,
             shut_down: false,
         };
-        let inner = Arc::new(Inner {
+        let inner = Arc::new_cyclic(|this| Inner {
+            this: this.clone(),
             pipeline,
             events,
             devices,
@@ -197,7 +202,10 @@ impl Engine {
         let parts = webrtc::build(&self.inner, id, number, &ice)?;
         let entry = PeerEntry {
             number,
+            next_number: None,
             bin: parts.bin,
+            webrtc: parts.webrtc,
+            ready: parts.ready,
             tee_pad: parts.tee_pad,
             streams: Vec::new(),
             volume: 1.0,
@@ -206,26 +214,25 @@ impl Engine {
             local_applied: false,
             local_mids: Vec::new(),
             remote_mids: Vec::new(),
+            remote_applied: false,
+            pending_remote: Vec::new(),
+            recent_remote: Vec::new(),
             held: Vec::new(),
             held_complete: false,
-            ice_restart: false,
         };
         self.inner.lock().peers.insert(id.to_owned(), entry);
         Ok(Peer {
             inner: self.inner.clone(),
             id: id.to_owned(),
-            webrtc: parts.webrtc,
         })
     }
 
     /// The connection to a peer, if it exists.
     pub fn peer(&self, id: &str) -> Option<Peer> {
-        let bin = self.inner.lock().peers.get(id).map(|e| e.bin.clone())?;
-        let webrtc = bin.by_name("webrtc")?;
-        Some(Peer {
+        let exists = self.inner.lock().peers.contains_key(id);
+        exists.then(|| Peer {
             inner: self.inner.clone(),
             id: id.to_owned(),
-            webrtc,
         })
     }
 

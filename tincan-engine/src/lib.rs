@@ -8,6 +8,7 @@
 //! RTCPeerConnection that perfect negotiation uses; [`EngineEvent`]s and [`PeerStats`] use
 //! the browser's names so they can be handed to the web UI as they are.
 
+mod branches;
 mod bus;
 mod capture;
 mod config;

@@ -14,7 +14,6 @@ use std::sync::Arc;
 pub struct Peer {
     pub(crate) inner: Arc<Inner>,
     pub(crate) id: String,
-    pub(crate) webrtc: gst::Element,
 }
 
 impl std::fmt::Debug for Peer {
@@ -31,15 +30,12 @@ impl Peer {
         &self.id
     }
 
-    /// Creates an offer (an ICE restart offer after [`Peer::restart_ice`]).
+    /// Creates an offer.
     pub async fn create_offer(&self) -> Result<SessionDescription> {
         self.ensure_open()?;
-        let options = self.inner.take_ice_restart(&self.id).then(|| {
-            gst::Structure::builder("options")
-                .field("ice-restart", true)
-                .build()
-        });
-        let reply = self.call("create-offer", &[&options]).await?;
+        let reply = self
+            .call("create-offer", &[&None::<gst::Structure>])
+            .await?;
         description_from(&reply, "offer", "create-offer")
     }
 
@@ -61,7 +57,10 @@ impl Peer {
     ) -> Result<SessionDescription> {
         self.ensure_open()?;
         let description = match description {
-            Some(d) if d.kind == SdpType::Rollback => return Err(rollback_unsupported()),
+            Some(d) if d.kind == SdpType::Rollback => {
+                self.rollback()?;
+                return Ok(d);
+            }
             Some(d) if !d.sdp.is_empty() => d,
             Some(d) if d.kind == SdpType::Offer => self.create_offer().await?,
             Some(_) => self.create_answer().await?,
@@ -79,11 +78,23 @@ impl Peer {
         Ok(description)
     }
 
-    /// Applies the remote peer's offer or answer.
+    /// Applies the remote peer's offer or answer. An offer that collides with our own pending
+    /// offer rolls it back first, and an offer with new ICE credentials restarts ICE, both as
+    /// the browser does implicitly.
     pub async fn set_remote_description(&self, description: SessionDescription) -> Result<()> {
         self.ensure_open()?;
         if description.kind == SdpType::Rollback {
-            return Err(rollback_unsupported());
+            return self.rollback();
+        }
+        if description.kind == SdpType::Offer {
+            let collision = self.signaling_state() == SignalingState::HaveLocalOffer;
+            let restart = match (self.remote_description(), ice_ufrag(&description.sdp)) {
+                (Some(current), Some(new)) => ice_ufrag(&current.sdp) != Some(new),
+                _ => false,
+            };
+            if collision || restart {
+                self.inner.reset_peer(&self.id)?;
+            }
         }
         let gst_desc = description.to_gst()?;
         self.call("set-remote-description", &[&gst_desc]).await?;
@@ -118,9 +129,7 @@ impl Peer {
             .trim()
             .trim_start_matches("a=")
             .to_owned();
-        self.webrtc
-            .emit_by_name::<()>("add-ice-candidate", &[&index, &text]);
-        Ok(())
+        self.inner.remote_candidate(&self.id, index, text)
     }
 
     /// The applied local description (pending if any, else current), like `localDescription`.
@@ -138,10 +147,12 @@ impl Peer {
         if self.inner.is_closed(&self.id) {
             return SignalingState::Closed;
         }
-        SignalingState::from_gst(
-            self.webrtc
-                .property::<gst_webrtc::WebRTCSignalingState>("signaling-state"),
-        )
+        match self.inner.webrtc(&self.id) {
+            Ok(webrtc) => SignalingState::from_gst(
+                webrtc.property::<gst_webrtc::WebRTCSignalingState>("signaling-state"),
+            ),
+            Err(_) => SignalingState::Closed,
+        }
     }
 
     /// Like `connectionState`.
@@ -161,12 +172,24 @@ impl Peer {
         Ok(stats)
     }
 
-    /// Asks for an ICE restart: the next offer carries new credentials; fires
-    /// `negotiationneeded`, as `restartIce()` does.
+    /// Restarts ICE, as `restartIce()` does: `negotiationneeded` fires and the next offer
+    /// carries new ICE credentials. webrtcbin 1.22 cannot restart ICE in place, so the
+    /// connection is rebuilt (new credentials and DTLS keys); audio resumes once the offer is
+    /// answered.
     pub fn restart_ice(&self) -> Result<()> {
         self.ensure_open()?;
-        self.inner.request_ice_restart(&self.id);
-        Ok(())
+        self.inner.reset_peer(&self.id)
+    }
+
+    /// Drops a pending offer, like applying a `rollback` description; webrtcbin 1.22 cannot
+    /// roll back, so a pending offer is dropped together with the connection it was for.
+    fn rollback(&self) -> Result<()> {
+        match self.signaling_state() {
+            SignalingState::HaveLocalOffer | SignalingState::HaveRemoteOffer => {
+                self.inner.reset_peer(&self.id)
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Sets how loud this peer is played, 0.0 ..= 2.0 (1.0 unchanged).
@@ -188,9 +211,8 @@ impl Peer {
     }
 
     fn description_property(&self, name: &str) -> Option<SessionDescription> {
-        let desc = self
-            .webrtc
-            .property::<Option<gst_webrtc::WebRTCSessionDescription>>(name)?;
+        let webrtc = self.inner.webrtc(&self.id).ok()?;
+        let desc = webrtc.property::<Option<gst_webrtc::WebRTCSessionDescription>>(name)?;
         SessionDescription::from_gst(&desc).ok()
     }
 
@@ -199,12 +221,13 @@ impl Peer {
         &self,
         signal: &str,
         args: &[&(dyn ToValue + Sync)],
-    ) -> gst::promise::PromiseFuture {
+    ) -> Result<gst::promise::PromiseFuture> {
+        let webrtc = self.inner.webrtc(&self.id)?;
         let (promise, reply) = gst::Promise::new_future();
         let mut values: Vec<gst::glib::Value> = args.iter().map(|a| a.to_value()).collect();
         values.push(promise.to_value());
-        self.webrtc.emit_by_name_with_values(signal, &values);
-        reply
+        webrtc.emit_by_name_with_values(signal, &values);
+        Ok(reply)
     }
 
     /// Emits a webrtcbin action signal that ends with a promise, and waits for the reply.
@@ -213,7 +236,8 @@ impl Peer {
         signal: &'static str,
         args: &[&(dyn ToValue + Sync)],
     ) -> Result<gst::Structure> {
-        let reply = self.emit_with_promise(signal, args);
+        self.inner.sink_ready(&self.id).await?;
+        let reply = self.emit_with_promise(signal, args)?;
         let reply = reply.await.map_err(|e| EngineError::Negotiation {
             operation: signal,
             reason: format!("{e:?}"),
@@ -245,9 +269,8 @@ fn description_from(
     SessionDescription::from_gst(&desc)
 }
 
-fn rollback_unsupported() -> EngineError {
-    EngineError::Negotiation {
-        operation: "rollback",
-        reason: "webrtcbin cannot roll back a description; be the impolite peer".into(),
-    }
+fn ice_ufrag(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find_map(|line| line.strip_prefix("a=ice-ufrag:"))
+        .map(str::trim)
 }

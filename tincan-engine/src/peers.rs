@@ -1,17 +1,15 @@
-//! The engine's bookkeeping of peers: what webrtcbin reports, what the peer handles ask for,
-//! and tearing a peer down without disturbing the others.
+//! The engine's bookkeeping of peers: what webrtcbin reports (gated so that a replaced or
+//! closed webrtcbin can no longer speak for its peer) and what the peer handles ask for.
 
 use crate::description::{media_ids, IceCandidateInit};
 use crate::engine::Inner;
 use crate::error::{EngineError, Result};
 use crate::events::{AudioLevel, ConnectionState, EngineEvent, SignalingState};
-use crate::playout;
 use crate::state::State;
 use crate::stats::PeerStats;
 use crate::webrtc;
 use gst::prelude::*;
 use std::sync::MutexGuard;
-use std::time::Duration;
 
 impl Inner {
     /// Locks the state; a panic elsewhere must not make the engine unusable.
@@ -24,24 +22,49 @@ impl Inner {
         let _ = self.events.send(event);
     }
 
-    fn is_live(&self, id: &str) -> bool {
-        !self.lock().closed.contains(id)
+    fn is_current(&self, id: &str, number: u64) -> bool {
+        self.lock().is_current(id, number)
     }
 
     pub(crate) fn is_closed(&self, id: &str) -> bool {
         !self.lock().peers.contains_key(id)
     }
 
-    pub(crate) fn on_negotiation_needed(&self, id: &str) {
-        if self.is_live(id) {
+    /// The current webrtcbin of a peer.
+    pub(crate) fn webrtc(&self, id: &str) -> Result<gst::Element> {
+        let state = self.lock();
+        let entry = state
+            .peers
+            .get(id)
+            .ok_or_else(|| EngineError::PeerClosed(id.to_owned()))?;
+        Ok(entry.webrtc.clone())
+    }
+
+    /// Resolves once the peer's webrtcbin has audio caps and may take descriptions.
+    pub(crate) async fn sink_ready(&self, id: &str) -> Result<()> {
+        let mut ready = {
+            let state = self.lock();
+            let entry = state
+                .peers
+                .get(id)
+                .ok_or_else(|| EngineError::PeerClosed(id.to_owned()))?;
+            entry.ready.clone()
+        };
+        // A dropped sender means the peer was torn down; the next call reports that.
+        let _ = ready.wait_for(|ready| *ready).await;
+        Ok(())
+    }
+
+    pub(crate) fn on_negotiation_needed(&self, id: &str, number: u64) {
+        if self.is_current(id, number) {
             self.emit(EngineEvent::NegotiationNeeded {
                 peer_id: id.to_owned(),
             });
         }
     }
 
-    pub(crate) fn on_signaling_state(&self, id: &str, state: SignalingState) {
-        if self.is_live(id) {
+    pub(crate) fn on_signaling_state(&self, id: &str, number: u64, state: SignalingState) {
+        if self.is_current(id, number) {
             self.emit(EngineEvent::SignalingState {
                 peer_id: id.to_owned(),
                 state,
@@ -49,9 +72,9 @@ impl Inner {
         }
     }
 
-    pub(crate) fn on_connection_state(&self, id: &str, state: ConnectionState) {
+    pub(crate) fn on_connection_state(&self, id: &str, number: u64, state: ConnectionState) {
         let changed = match self.lock().peers.get_mut(id) {
-            Some(entry) if entry.connection != state => {
+            Some(entry) if entry.number == number && entry.connection != state => {
                 entry.connection = state;
                 true
             }
@@ -65,10 +88,10 @@ impl Inner {
         }
     }
 
-    pub(crate) fn on_local_candidate(&self, id: &str, mline: u32, text: String) {
+    pub(crate) fn on_local_candidate(&self, id: &str, number: u64, mline: u32, text: String) {
         let mid = {
             let mut state = self.lock();
-            let Some(entry) = state.peers.get_mut(id) else {
+            let Some(entry) = state.peers.get_mut(id).filter(|e| e.number == number) else {
                 return;
             };
             if !entry.local_applied {
@@ -81,10 +104,10 @@ impl Inner {
         self.emit(candidate_event(id, mline, text, mid));
     }
 
-    pub(crate) fn on_gathering_complete(&self, id: &str) {
+    pub(crate) fn on_gathering_complete(&self, id: &str, number: u64) {
         {
             let mut state = self.lock();
-            let Some(entry) = state.peers.get_mut(id) else {
+            let Some(entry) = state.peers.get_mut(id).filter(|e| e.number == number) else {
                 return;
             };
             if !entry.local_applied {
@@ -123,10 +146,42 @@ impl Inner {
         }
     }
 
+    /// Records the remote description and applies the candidates that came before it.
     pub(crate) fn remote_description_applied(&self, id: &str, sdp: &str) {
-        if let Some(entry) = self.lock().peers.get_mut(id) {
+        let (webrtc, pending) = {
+            let mut state = self.lock();
+            let Some(entry) = state.peers.get_mut(id) else {
+                return;
+            };
             entry.remote_mids = media_ids(sdp);
+            entry.remote_applied = true;
+            entry.recent_remote.clear();
+            let pending = std::mem::take(&mut entry.pending_remote);
+            entry.recent_remote.extend(pending.iter().cloned());
+            (entry.webrtc.clone(), pending)
+        };
+        for (mline, text) in pending {
+            webrtc.emit_by_name::<()>("add-ice-candidate", &[&mline, &text]);
         }
+    }
+
+    /// Applies a remote candidate, or keeps it until its description is applied.
+    pub(crate) fn remote_candidate(&self, id: &str, mline: u32, text: String) -> Result<()> {
+        let webrtc = {
+            let mut state = self.lock();
+            let entry = state
+                .peers
+                .get_mut(id)
+                .ok_or_else(|| EngineError::PeerClosed(id.to_owned()))?;
+            if !entry.remote_applied {
+                entry.pending_remote.push((mline, text));
+                return Ok(());
+            }
+            entry.recent_remote.push((mline, text.clone()));
+            entry.webrtc.clone()
+        };
+        webrtc.emit_by_name::<()>("add-ice-candidate", &[&mline, &text]);
+        Ok(())
     }
 
     pub(crate) fn remote_mline_for_mid(&self, id: &str, mid: &str) -> Option<u32> {
@@ -137,20 +192,6 @@ impl Inner {
             .iter()
             .position(|m| m.as_deref() == Some(mid))?;
         u32::try_from(index).ok()
-    }
-
-    pub(crate) fn take_ice_restart(&self, id: &str) -> bool {
-        self.lock()
-            .peers
-            .get_mut(id)
-            .is_some_and(|e| std::mem::take(&mut e.ice_restart))
-    }
-
-    pub(crate) fn request_ice_restart(&self, id: &str) {
-        if let Some(entry) = self.lock().peers.get_mut(id) {
-            entry.ice_restart = true;
-        }
-        self.on_negotiation_needed(id);
     }
 
     pub(crate) fn connection_state(&self, id: &str) -> ConnectionState {
@@ -167,63 +208,6 @@ impl Inner {
             .get(id)
             .ok_or_else(|| EngineError::PeerClosed(id.to_owned()))?;
         Ok(PeerStats::new(id, entry.connection, &entry.level))
-    }
-
-    pub(crate) fn set_peer_volume(&self, id: &str, volume: f64) -> Result<()> {
-        let volume = if volume.is_finite() {
-            volume.clamp(0.0, 2.0)
-        } else {
-            1.0
-        };
-        let elements: Vec<gst::Element> = {
-            let mut state = self.lock();
-            let entry = state
-                .peers
-                .get_mut(id)
-                .ok_or_else(|| EngineError::UnknownPeer(id.to_owned()))?;
-            entry.volume = volume;
-            entry.streams.iter().map(|s| s.volume.clone()).collect()
-        };
-        for element in elements {
-            element.set_property("volume", volume);
-        }
-        Ok(())
-    }
-
-    /// A new received stream: decode it into the mixer, inside the peer's bin.
-    pub(crate) fn on_remote_stream(&self, id: &str, pad: &gst::Pad) {
-        let Some((bin, number, index, volume)) = self
-            .lock()
-            .peers
-            .get(id)
-            .map(|e| (e.bin.clone(), e.number, e.streams.len(), e.volume))
-        else {
-            return;
-        };
-        let name = webrtc::level_name(number, index);
-        match playout::add_stream(
-            &self.pipeline,
-            &bin,
-            pad,
-            volume,
-            &name,
-            self.level_interval,
-        ) {
-            Ok(stream) => {
-                let mut state = self.lock();
-                match state.peers.get_mut(id) {
-                    Some(entry) => entry.streams.push(stream),
-                    None => {
-                        drop(state);
-                        playout::release_stream(&self.pipeline, &stream);
-                    }
-                }
-            }
-            Err(err) => self.emit(EngineEvent::Error {
-                peer_id: Some(id.to_owned()),
-                message: format!("cannot play the received audio: {err}"),
-            }),
-        }
     }
 
     /// A `level` reading from the input or a peer's stream.
@@ -263,37 +247,6 @@ impl Inner {
             current = obj.parent();
         }
         None
-    }
-
-    /// Detaches a peer from the capture and the mixer, then stops and drops its bin.
-    pub(crate) fn remove_peer(&self, id: &str) {
-        let entry = {
-            let mut state = self.lock();
-            let entry = state.peers.remove(id);
-            state.closed.insert(id.to_owned());
-            entry
-        };
-        let Some(entry) = entry else { return };
-        if let Some(tee) = entry.tee_pad.parent_element() {
-            let (done_tx, done_rx) = std::sync::mpsc::channel();
-            // Unlink between two buffers so the tee never pushes into a stopping branch.
-            entry
-                .tee_pad
-                .add_probe(gst::PadProbeType::IDLE, move |pad, _| {
-                    if let Some(peer) = pad.peer() {
-                        let _ = pad.unlink(&peer);
-                    }
-                    let _ = done_tx.send(());
-                    gst::PadProbeReturn::Remove
-                });
-            let _ = done_rx.recv_timeout(Duration::from_secs(2));
-            tee.release_request_pad(&entry.tee_pad);
-        }
-        let _ = entry.bin.set_state(gst::State::Null);
-        for stream in &entry.streams {
-            playout::release_stream(&self.pipeline, stream);
-        }
-        let _ = self.pipeline.remove(&entry.bin);
     }
 }
 

@@ -2,7 +2,8 @@
 //! output, with the echo probe in front of the sink so the canceller hears what is played.
 //!
 //! `silence ! audiomixer ! caps ! [webrtcechoprobe] ! audioconvert ! audioresample ! sink`,
-//! and per stream `depay ! opusdec ! audioconvert ! audioresample ! volume ! level ! mixer`.
+//! and per stream `depay ! opusdec ! audioconvert ! audioresample ! volume ! level ! queue !
+//! mixer`.
 
 use crate::capture::{make, nanos};
 use crate::config::OutputSelection;
@@ -54,13 +55,21 @@ pub(crate) fn build(
     pipeline: &gst::Pipeline,
     sink: gst::Element,
     probe: Option<&str>,
+    stream_latency: Duration,
 ) -> Result<()> {
     // A live silent input keeps the mixer (and the echo probe) running with no peer at all.
     let silence = make("audiotestsrc", "playout-silence")?;
     silence.set_property("is-live", true);
     silence.set_property_from_str("wave", "silence");
     silence.set_property("samplesperbuffer", 480i32);
-    let mixer = make("audiomixer", MIXER)?;
+    // Streams arrive later, each with its jitter buffer's latency: the mixer must be live and
+    // plan for that latency from the start, or it runs ahead and discards what they bring.
+    let mixer = gst::ElementFactory::make("audiomixer")
+        .name(MIXER)
+        .property("force-live", true)
+        .build()?;
+    mixer.set_property("ignore-inactive-pads", true);
+    mixer.set_property("min-upstream-latency", nanos(stream_latency));
     let caps = make("capsfilter", "playout-caps")?;
     caps.set_property(
         "caps",
@@ -107,18 +116,18 @@ pub(crate) fn add_stream(
     let level = make("level", level_name)?;
     level.set_property("interval", nanos(level_interval));
     level.set_property("post-messages", true);
-    let chain = [&depay, &dec, &convert, &resample, &vol, &level];
+    // Decoupled from the mixer, so one late stream never holds up its jitter buffer.
+    let queue = gst::ElementFactory::make("queue").build()?;
+    queue.set_property_from_str("leaky", "downstream");
+    queue.set_property("max-size-buffers", 0u32);
+    queue.set_property("max-size-bytes", 0u32);
+    queue.set_property("max-size-time", 200_000_000u64);
+    let chain = [&depay, &dec, &convert, &resample, &vol, &level, &queue];
     bin.add_many(chain)?;
     gst::Element::link_many(chain)?;
-    let sink = depay
-        .static_pad("sink")
-        .ok_or_else(|| missing_pad("depayloader sink"))?;
-    rtp_pad
-        .link(&sink)
-        .map_err(|e| EngineError::Pipeline(format!("{e:?}")))?;
-    let src = level
+    let src = queue
         .static_pad("src")
-        .ok_or_else(|| missing_pad("level src"))?;
+        .ok_or_else(|| missing_pad("queue src"))?;
     let ghost = gst::GhostPad::with_target(&src)?;
     ghost.set_active(true)?;
     bin.add_pad(&ghost)?;
@@ -131,6 +140,14 @@ pub(crate) fn add_stream(
     for element in chain {
         element.sync_state_with_parent()?;
     }
+    // Linked last: a buffer reaching an element that is not playing yet would stop the
+    // jitter buffer, and with it the whole receive path.
+    let sink = depay
+        .static_pad("sink")
+        .ok_or_else(|| missing_pad("depayloader sink"))?;
+    rtp_pad
+        .link(&sink)
+        .map_err(|e| EngineError::Pipeline(format!("{e:?}")))?;
     Ok(Stream {
         volume: vol,
         mixer_pad,

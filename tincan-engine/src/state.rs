@@ -13,8 +13,14 @@ use std::collections::{HashMap, HashSet};
 pub(crate) struct PeerEntry {
     /// Unique number, used in element names.
     pub number: u64,
+    /// Number of the webrtcbin being built to replace the current one.
+    pub next_number: Option<u64>,
     /// The bin holding this peer's elements.
     pub bin: gst::Bin,
+    /// The webrtcbin inside the bin.
+    pub webrtc: gst::Element,
+    /// Turns true once audio reaches the webrtcbin.
+    pub ready: tokio::sync::watch::Receiver<bool>,
     /// The tee pad feeding the bin.
     pub tee_pad: gst::Pad,
     /// Decoding chains of the streams received so far.
@@ -31,12 +37,17 @@ pub(crate) struct PeerEntry {
     pub local_mids: Vec<Option<String>>,
     /// `a=mid` of each remote m-line.
     pub remote_mids: Vec<Option<String>>,
+    /// Whether a remote description was applied, so remote candidates can be used.
+    pub remote_applied: bool,
+    /// Remote candidates that came before their description, applied right after it.
+    pub pending_remote: Vec<(u32, String)>,
+    /// Remote candidates applied since the last remote description, replayed if the
+    /// connection is rebuilt (the signaling may deliver a restart's candidates before it).
+    pub recent_remote: Vec<(u32, String)>,
     /// Candidates gathered before the local description was applied.
     pub held: Vec<(u32, String)>,
     /// Gathering completed before the local description was applied.
     pub held_complete: bool,
-    /// The next offer must restart ICE.
-    pub ice_restart: bool,
 }
 
 /// Everything mutable in the engine.
@@ -64,6 +75,15 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Whether callbacks of the webrtcbin numbered `number` still speak for peer `id`: it is
+    /// the current one, or the peer is still being built.
+    pub fn is_current(&self, id: &str, number: u64) -> bool {
+        match self.peers.get(id) {
+            Some(entry) => entry.number == number || entry.next_number == Some(number),
+            None => !self.closed.contains(id),
+        }
+    }
+
     /// The id of the peer with this number.
     pub fn peer_by_number(&mut self, number: u64) -> Option<(&String, &mut PeerEntry)> {
         self.peers

@@ -7,6 +7,7 @@ use crate::events::{ConnectionState, SignalingState};
 use crate::ice::IceSettings;
 use gst::prelude::*;
 use std::sync::{Arc, Weak};
+use tokio::sync::watch;
 
 /// The parts of a freshly built peer that the engine keeps.
 pub(crate) struct PeerParts {
@@ -16,6 +17,8 @@ pub(crate) struct PeerParts {
     pub webrtc: gst::Element,
     /// The tee pad feeding it.
     pub tee_pad: gst::Pad,
+    /// Turns true once audio reaches webrtcbin (or after a grace period).
+    pub ready: watch::Receiver<bool>,
 }
 
 /// The bin name of the peer with this number.
@@ -43,12 +46,7 @@ pub(crate) fn number_from_bin(name: &str) -> Option<u64> {
 }
 
 /// Builds the peer's bin, links it to the capture tee and starts it.
-pub(crate) fn build(
-    inner: &Arc<Inner>,
-    id: &str,
-    number: u64,
-    ice: &IceSettings,
-) -> Result<PeerParts> {
+pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> Result<PeerParts> {
     let bin = gst::Bin::with_name(&bin_name(number));
     let queue = make("queue", "send-queue")?;
     // A stalled peer must not hold up the shared capture: its queue drops old audio instead.
@@ -83,34 +81,77 @@ pub(crate) fn build(
         .ok_or_else(|| EngineError::Pipeline("queue sink pad missing".into()))?;
     let ghost = gst::GhostPad::with_target(&queue_sink)?;
     bin.add_pad(&ghost)?;
-    connect_signals(Arc::downgrade(inner), id, &webrtc);
+    connect_signals(inner.this.clone(), id, number, &webrtc);
 
     let tee = inner
         .pipeline
         .by_name(TEE)
         .ok_or_else(|| EngineError::Pipeline("capture tee missing".into()))?;
+    let ready = watch_first_buffer(&queue_src);
+    // The branch runs before it is linked, so the tee never pushes into inactive pads.
     inner.pipeline.add(&bin)?;
-    let tee_pad = tee
-        .request_pad_simple("src_%u")
-        .ok_or_else(|| EngineError::Pipeline("tee gave no pad".into()))?;
-    if let Err(err) = tee_pad.link(&ghost) {
-        tee.release_request_pad(&tee_pad);
-        let _ = inner.pipeline.remove(&bin);
-        return Err(EngineError::Pipeline(format!("{err:?}")));
-    }
-    bin.sync_state_with_parent()?;
+    let linked = bin
+        .sync_state_with_parent()
+        .map_err(EngineError::from)
+        .and_then(|_| {
+            let tee_pad = tee
+                .request_pad_simple("src_%u")
+                .ok_or_else(|| EngineError::Pipeline("tee gave no pad".into()))?;
+            match tee_pad.link(&ghost) {
+                Ok(_) => Ok(tee_pad),
+                Err(err) => {
+                    tee.release_request_pad(&tee_pad);
+                    Err(EngineError::Pipeline(format!("{err:?}")))
+                }
+            }
+        });
+    let tee_pad = match linked {
+        Ok(pad) => pad,
+        Err(err) => {
+            let _ = bin.set_state(gst::State::Null);
+            let _ = inner.pipeline.remove(&bin);
+            return Err(err);
+        }
+    };
     Ok(PeerParts {
         bin,
         webrtc,
         tee_pad,
+        ready,
     })
 }
 
-fn connect_signals(inner: Weak<Inner>, id: &str, webrtc: &gst::Element) {
+/// webrtcbin 1.22 never starts sending on a pad that got its caps only after a description
+/// was applied, so descriptions wait until the first buffer (and so the caps before it) has
+/// gone in. A timer ends the wait should the capture be stuck; it is a plain thread because
+/// an asynchronous wait on the GStreamer system clock can stall the playout sinks' clock
+/// waits in GStreamer 1.22.
+fn watch_first_buffer(queue_src: &gst::Pad) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    let tx = Arc::new(tx);
+    let on_buffer = tx.clone();
+    queue_src.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
+        on_buffer.send_replace(true);
+        gst::PadProbeReturn::Remove
+    });
+    let spawned = std::thread::Builder::new()
+        .name("tincan-peer-ready".into())
+        .spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            tx.send_replace(true);
+        });
+    if spawned.is_err() {
+        // Without a timer the first buffer alone ends the wait.
+        gst::warning!(gst::CAT_DEFAULT, "could not start the peer readiness timer");
+    }
+    rx
+}
+
+fn connect_signals(inner: Weak<Inner>, id: &str, n: u64, webrtc: &gst::Element) {
     let (w, peer) = (inner.clone(), id.to_owned());
     webrtc.connect("on-negotiation-needed", false, move |_| {
         if let Some(inner) = w.upgrade() {
-            inner.on_negotiation_needed(&peer);
+            inner.on_negotiation_needed(&peer, n);
         }
         None
     });
@@ -119,7 +160,7 @@ fn connect_signals(inner: Weak<Inner>, id: &str, webrtc: &gst::Element) {
         let mline = values.get(1).and_then(|v| v.get::<u32>().ok());
         let text = values.get(2).and_then(|v| v.get::<String>().ok());
         if let (Some(inner), Some(mline), Some(text)) = (w.upgrade(), mline, text) {
-            inner.on_local_candidate(&peer, mline, text);
+            inner.on_local_candidate(&peer, n, mline, text);
         }
         None
     });
@@ -127,21 +168,21 @@ fn connect_signals(inner: Weak<Inner>, id: &str, webrtc: &gst::Element) {
     webrtc.connect_notify(Some("ice-gathering-state"), move |webrtc, _| {
         let state = webrtc.property::<gst_webrtc::WebRTCICEGatheringState>("ice-gathering-state");
         if let (Some(inner), gst_webrtc::WebRTCICEGatheringState::Complete) = (w.upgrade(), state) {
-            inner.on_gathering_complete(&peer);
+            inner.on_gathering_complete(&peer, n);
         }
     });
     let (w, peer) = (inner.clone(), id.to_owned());
     webrtc.connect_notify(Some("connection-state"), move |webrtc, _| {
         let state = webrtc.property::<gst_webrtc::WebRTCPeerConnectionState>("connection-state");
         if let Some(inner) = w.upgrade() {
-            inner.on_connection_state(&peer, ConnectionState::from_gst(state));
+            inner.on_connection_state(&peer, n, ConnectionState::from_gst(state));
         }
     });
     let (w, peer) = (inner.clone(), id.to_owned());
     webrtc.connect_notify(Some("signaling-state"), move |webrtc, _| {
         let state = webrtc.property::<gst_webrtc::WebRTCSignalingState>("signaling-state");
         if let Some(inner) = w.upgrade() {
-            inner.on_signaling_state(&peer, SignalingState::from_gst(state));
+            inner.on_signaling_state(&peer, n, SignalingState::from_gst(state));
         }
     });
     let (w, peer) = (inner, id.to_owned());
@@ -150,7 +191,7 @@ fn connect_signals(inner: Weak<Inner>, id: &str, webrtc: &gst::Element) {
             return;
         }
         if let Some(inner) = w.upgrade() {
-            inner.on_remote_stream(&peer, pad);
+            inner.on_remote_stream(&peer, n, pad);
         }
     });
 }

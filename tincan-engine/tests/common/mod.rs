@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -15,6 +17,9 @@ use tincan_engine::{
 };
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
+
+/// A received level above this means the test tone came through (it is about -13 dBFS).
+pub const TONE_DB: f64 = -30.0;
 
 /// A relay running on a background task until dropped.
 pub struct TestRelay {
@@ -123,13 +128,13 @@ impl NativeParticipant {
         self.engine.peer(peer)?.stats().await.ok()
     }
 
-    /// Waits until audio above silence was heard from `peer`; returns its stats.
+    /// Waits until the test tone (about -13 dBFS) is heard from `peer`; returns its stats.
     pub async fn wait_for_audio(&self, peer: &str, within: Duration) -> PeerStats {
         let start = Instant::now();
         let mut last = None;
         while start.elapsed() < within {
             if let Some(stats) = self.stats(peer).await {
-                if stats.level_db > tincan_engine::SILENCE_DB && stats.packets_received > 0 {
+                if stats.level_db > TONE_DB && stats.packets_received > 0 {
                     return stats;
                 }
                 last = Some(stats);
@@ -140,6 +145,47 @@ impl NativeParticipant {
             "no audio from {peer} at {} within {within:?}; last stats: {last:?}",
             self.id
         );
+    }
+
+    /// Waits until audio energy (e.g. a browser's beeps) was heard from `peer`.
+    pub async fn wait_for_energy(&self, peer: &str, within: Duration) -> PeerStats {
+        let start = Instant::now();
+        let mut last = None;
+        while start.elapsed() < within {
+            if let Some(stats) = self.stats(peer).await {
+                if stats.total_audio_energy > 1e-4 && stats.packets_received > 0 {
+                    return stats;
+                }
+                last = Some(stats);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no audio energy from {peer} at {} within {within:?}; last: {last:?}",
+            self.id
+        );
+    }
+
+    /// Waits for a `report` from a browser in which it heard `peer` with audio energy.
+    pub async fn wait_for_browser_hearing(&mut self, peer: &str, within: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut last = Value::Null;
+        loop {
+            let msg = match tokio::time::timeout_at(deadline, self.custom.recv()).await {
+                Ok(Some(msg)) => msg,
+                _ => panic!("browser did not hear {peer} within {within:?}; last report: {last}"),
+            };
+            if msg["type"] != "report" {
+                continue;
+            }
+            assert!(msg.get("error").is_none(), "browser error: {msg}");
+            let stats = &msg["peers"][peer];
+            let energy = stats["totalAudioEnergy"].as_f64().unwrap_or(0.0);
+            if energy > 1e-3 && stats["packetsReceived"].as_u64().unwrap_or(0) > 0 {
+                return stats.clone();
+            }
+            last = msg;
+        }
     }
 
     /// Leaves the room and stops the engine.
@@ -283,4 +329,56 @@ pub fn in_netns(test_name: &str) -> bool {
         "{test_name} failed inside the network namespace"
     );
     false
+}
+
+/// Events of one engine, recorded while candidates are passed straight to the other engine.
+pub type Recorded = Arc<std::sync::Mutex<Vec<EngineEvent>>>;
+
+/// Forwards `from`'s local candidates for `peer_on_from` to `to_peer`, recording every event.
+pub fn pump_events(
+    mut events: tincan_engine::Events,
+    to_peer: tincan_engine::Peer,
+) -> (Recorded, tokio::task::JoinHandle<()>) {
+    let recorded: Recorded = Arc::default();
+    let sink = recorded.clone();
+    let task = tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let EngineEvent::IceCandidate { candidate, .. } = &event {
+                let _ = to_peer.add_ice_candidate(candidate.clone());
+            }
+            sink.lock().expect("events").push(event);
+        }
+    });
+    (recorded, task)
+}
+
+/// Offers from `a` to `b` and answers, exchanging descriptions directly.
+pub async fn negotiate(a: &tincan_engine::Peer, b: &tincan_engine::Peer) {
+    let offer = a.set_local_description(None).await.expect("offer");
+    assert_eq!(offer.kind, SdpType::Offer);
+    b.set_remote_description(offer).await.expect("apply offer");
+    let answer = b.set_local_description(None).await.expect("answer");
+    assert_eq!(answer.kind, SdpType::Answer);
+    a.set_remote_description(answer)
+        .await
+        .expect("apply answer");
+}
+
+/// Polls `check` every 50 ms until it returns Some, or panics after `within`.
+pub async fn eventually<T, F, Fut>(what: &str, within: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            start.elapsed() < within,
+            "timed out after {within:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }

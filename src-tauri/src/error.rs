@@ -2,6 +2,9 @@
 
 use serde::{Serialize, Serializer};
 
+/// Shorthand for command results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// Why a command failed, worded for the person using the app.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -38,6 +41,12 @@ pub enum Error {
     /// `send_signal` was called while no signaling socket is open.
     #[error("Not connected to a room")]
     NotConnected,
+    /// An engine command came before `engine_start`.
+    #[error("The native audio engine is not running")]
+    EngineNotStarted,
+    /// The native audio engine refused or failed.
+    #[error("Native audio engine: {0}")]
+    Engine(String),
 }
 
 impl Serialize for Error {

@@ -4,6 +4,8 @@
 mod address;
 mod cli;
 mod commands;
+#[cfg(target_os = "linux")]
+mod engine;
 mod error;
 mod host;
 mod signal;
@@ -21,20 +23,59 @@ pub use signal::CONNECT_TIMEOUT;
 /// Everything but the runtime: plugins, state, permissions and commands. Tests pass
 /// `tauri::test::mock_builder()`.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
+    #[cfg(target_os = "linux")]
+    let builder = builder.manage(engine::EngineHost::default());
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(webview::links())
         .manage(state::AppState::default())
         .on_permission_request(webview::answer_permission)
-        .invoke_handler(tauri::generate_handler![
-            commands::launch_options,
-            commands::app_info,
-            commands::host_room,
-            commands::stop_hosting,
-            commands::join_room,
-            commands::send_signal,
-            commands::leave_room,
-        ])
+        .invoke_handler(handler())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::launch_options,
+        commands::app_info,
+        commands::host_room,
+        commands::stop_hosting,
+        commands::join_room,
+        commands::send_signal,
+        commands::leave_room,
+    ]
+}
+
+/// On Linux the web view has no WebRTC, so the page drives the native engine as well.
+#[cfg(target_os = "linux")]
+fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        commands::launch_options,
+        commands::app_info,
+        commands::host_room,
+        commands::stop_hosting,
+        commands::join_room,
+        commands::send_signal,
+        commands::leave_room,
+        engine::engine_start,
+        engine::engine_stop,
+        engine::engine_status,
+        engine::engine_devices,
+        engine::engine_add_peer,
+        engine::engine_close_peer,
+        engine::engine_create_offer,
+        engine::engine_create_answer,
+        engine::engine_set_local_description,
+        engine::engine_set_remote_description,
+        engine::engine_add_ice_candidate,
+        engine::engine_restart_ice,
+        engine::engine_stats,
+        engine::engine_set_muted,
+        engine::engine_set_peer_volume,
+        engine::engine_input_level,
+        engine::engine_set_input,
+        engine::engine_set_output,
+    ]
 }
 
 /// Runs the app: reads the command line (exiting on `--version`, `--help` or bad arguments
@@ -69,6 +110,8 @@ pub fn run() {
         if let RunEvent::Exit = event {
             let state = handle.state::<state::AppState>();
             tauri::async_runtime::block_on(state.shut_down());
+            #[cfg(target_os = "linux")]
+            handle.state::<engine::EngineHost>().shut_down();
         }
     });
 }

@@ -48,3 +48,9 @@ if [[ ! -d node_modules/playwright-core || ! -d node_modules/@tauri-apps/cli ]];
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund
 fi
+
+# Drives the real app in its end-to-end tests (with Debian's WebKitWebDriver).
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked
+fi

@@ -19,5 +19,21 @@ step "workflows lint clean"
 step "relay (tincan-relay)"
 cargo test -p tincan-relay
 
+step "app commands on the mock runtime (tincan)"
+cargo test -p tincan
+
+step "native engine (tincan-engine): calls between native peers and with Chromium"
+cargo test -p tincan-engine --no-run
+scripts/netns-run.sh cargo test -p tincan-engine
+
+step "web UI in Chromium: calls, mesh, errors, settings (tests/e2e)"
+tests/e2e/run.sh
+
+step "the real app under Xvfb: command line and home screen"
+TINCAN_SHOTS=artifacts/app-shots tests/app/smoke.sh
+
+step "the real app's IPC through tauri-driver"
+tests/app/ipc.py
+
 echo
 echo "all tests passed"

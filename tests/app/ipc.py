@@ -11,7 +11,6 @@ covered by unit tests (src-tauri/src/webview.rs), not here.
 Prints "ipc: N passed, N failed" and exits non-zero on any failure.
 """
 
-import http.client
 import json
 import os
 import shutil
@@ -20,80 +19,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-APP = os.path.join(TARGET, "debug", "tincan")
+from driver import APP, ROOT, TARGET, Driver, app_pid, free_port, page_loaded, ready, tauri_driver_binary
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Driver:
-    """A minimal W3C WebDriver client for one session."""
-
-    def __init__(self, port):
-        self.base = f"http://127.0.0.1:{port}"
-        self.session = None
-
-    def call(self, method, path, body=None, timeout=60):
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"content-type": "application/json"}
-        )
-        for attempt in range(2):
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:
-                    return json.load(response)["value"]
-            except urllib.error.HTTPError as error:
-                raise RuntimeError(f"{method} {path}: {error.code} {error.read().decode()}") from None
-            except http.client.RemoteDisconnected:
-                # Under load tauri-driver now and then closes the connection without an answer,
-                # before passing the request on; one retry gets through.
-                if attempt == 1:
-                    raise
-                time.sleep(0.5)
-
-    def start(self, application, attempts=3):
-        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}}
-        for attempt in range(attempts):
-            try:
-                self.session = self.call("POST", "/session", caps)["sessionId"]
-                return
-            except ConnectionError:
-                # On a loaded machine WebKitWebDriver sometimes drops the first request while
-                # the app starts; a new session is safe to ask for again.
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(2)
-
-    def run(self, script, *args):
-        """Runs an async function body in the page; it resolves with `done(value)`."""
-        wrapped = (
-            "const done = arguments[arguments.length - 1];"
-            f"(async (...args) => {{ {script} }})(...Array.from(arguments).slice(0, -1))"
-            ".then(v => done({ok: v}), e => done({err: String(e && e.message || e)}));"
-        )
-        result = self.call("POST", f"/session/{self.session}/execute/async", {"script": wrapped, "args": list(args)})
-        if "err" in result:
-            raise RuntimeError(result["err"])
-        return result.get("ok")
-
-    def invoke(self, command, args=None):
-        return self.run("return await window.__TAURI__.core.invoke(args[0], args[1]);", command, args or {})
-
-    def invoke_error(self, command, args=None):
-        return self.run(
-            "try { await window.__TAURI__.core.invoke(args[0], args[1]); return null; }"
-            " catch (e) { return String(e); }",
-            command,
-            args or {},
-        )
+class IpcDriver(Driver):
+    """The WebDriver client plus the `signal` events the page collected."""
 
     def events(self):
         return self.run("return window.__ipcTestEvents;")
@@ -107,13 +38,6 @@ class Driver:
                 return found[0]
             time.sleep(0.1)
         raise AssertionError(f"no {what} event; got {json.dumps(events)}")
-
-    def stop(self):
-        if self.session:
-            try:
-                self.call("DELETE", f"/session/{self.session}", timeout=10)
-            except Exception:
-                pass
 
 
 class RawSocket:
@@ -166,47 +90,6 @@ class RawSocket:
                 return int.from_bytes(payload[:2], "big"), payload[2:].decode()
 
 
-def descendants(pid):
-    """Every process below `pid`."""
-    found, children = [], []
-    try:
-        # Any thread may have started a child, so read every thread's list.
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as f:
-                children.extend(int(c) for c in f.read().split())
-    except OSError:
-        return found
-    for child in children:
-        found.append(child)
-        found.extend(descendants(child))
-    return found
-
-
-def app_pid(driver_pid):
-    """The tincan process that this test's tauri-driver started."""
-    for pid in descendants(driver_pid):
-        try:
-            if os.path.realpath(f"/proc/{pid}/exe") == os.path.realpath(APP):
-                return pid
-        except OSError:
-            pass
-    raise RuntimeError("the app process was not found")
-
-
-def page_loaded(driver):
-    try:
-        return driver.run("return document.readyState === 'complete' && !!window.__TAURI__;")
-    except ConnectionError:
-        return False
-
-
-def ready(driver):
-    try:
-        return bool(driver.call("GET", "/status", timeout=2).get("ready"))
-    except Exception:
-        return False
-
-
 def message_of(event, kind):
     if event.get("kind") != "message":
         return False
@@ -222,7 +105,7 @@ def main():
         os.execvp("xvfb-run", ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", sys.executable, *sys.argv])
 
     subprocess.run(["cargo", "build", "-p", "tincan"], cwd=ROOT, check=True)
-    driver_bin = shutil.which("tauri-driver") or os.path.expanduser("~/.cargo/bin/tauri-driver")
+    driver_bin = tauri_driver_binary()
     # A fresh profile under target/: WebKit's helpers may still write to it after the test ends.
     profile = os.path.join(TARGET, "app-ipc-profile")
     shutil.rmtree(profile, ignore_errors=True)
@@ -240,7 +123,7 @@ def main():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    driver = Driver(port)
+    driver = IpcDriver(port)
     passed, failed = 0, 0
 
     def check(name, test):

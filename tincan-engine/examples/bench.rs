@@ -56,12 +56,10 @@ fn start(n: usize, rt: &tokio::runtime::Runtime, levels: &Levels) -> Vec<Member>
         });
         receivers.push(events);
     }
-    for i in 0..n {
-        for j in 0..n {
-            if i != j {
-                let peer = members[i].engine.add_peer(&j.to_string()).expect("peer");
-                members[i].peers.insert(j, peer);
-            }
+    for (i, member) in members.iter_mut().enumerate() {
+        for j in (0..n).filter(|&j| j != i) {
+            let peer = member.engine.add_peer(&j.to_string()).expect("peer");
+            member.peers.insert(j, peer);
         }
     }
     for (i, mut events) in receivers.into_iter().enumerate() {

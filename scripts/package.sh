@@ -18,7 +18,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 out=artifacts/bundles
 bundle_dir=${CARGO_TARGET_DIR:-target}/release/bundle
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 [[ -n $version ]] || { echo "package: no version in Cargo.toml" >&2; exit 1; }
 
 # The AppImage tools, as the bundler names them in its cache.

@@ -116,7 +116,10 @@ impl Inner {
             entry.ready = parts.ready;
             entry.connection = ConnectionState::Connecting;
             entry.local_applied = false;
-            entry.local_mids.clear();
+            let negotiated = std::mem::take(&mut entry.local_mids);
+            if !negotiated.is_empty() {
+                entry.previous_mids = negotiated;
+            }
             entry.remote_mids.clear();
             entry.remote_applied = false;
             let recent = std::mem::take(&mut entry.recent_remote);

@@ -140,6 +140,38 @@ pub(crate) fn media_ids(sdp: &str) -> Vec<Option<String>> {
     mids
 }
 
+/// Renames the `a=mid` of each m-line (and the BUNDLE group) to `mids`, in order. A rebuilt
+/// connection must keep the m-line identities the other side already knows.
+pub(crate) fn rewrite_media_ids(sdp: &str, mids: &[Option<String>]) -> String {
+    let current = media_ids(sdp);
+    let renamed = |mid: &str| -> String {
+        current
+            .iter()
+            .position(|m| m.as_deref() == Some(mid))
+            .and_then(|i| mids.get(i).cloned().flatten())
+            .unwrap_or_else(|| mid.to_owned())
+    };
+    let mut out = String::with_capacity(sdp.len());
+    for line in sdp.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        let ending = &line[body.len()..];
+        if let Some(mid) = body.strip_prefix("a=mid:") {
+            out.push_str("a=mid:");
+            out.push_str(&renamed(mid.trim()));
+        } else if let Some(group) = body.strip_prefix("a=group:BUNDLE") {
+            out.push_str("a=group:BUNDLE");
+            for mid in group.split_whitespace() {
+                out.push(' ');
+                out.push_str(&renamed(mid));
+            }
+        } else {
+            out.push_str(body);
+        }
+        out.push_str(ending);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +194,17 @@ mod tests {
             .expect("serialise")
             .contains(r#""type":"answer""#));
         assert!("bogus".parse::<SdpType>().is_err());
+    }
+
+    #[test]
+    fn media_ids_can_be_renamed() {
+        let sdp = "v=0\r\na=group:BUNDLE audio0\r\nm=audio 9 X 111\r\na=mid:audio0\r\n";
+        let out = rewrite_media_ids(sdp, &[Some("0".into())]);
+        assert_eq!(
+            out,
+            "v=0\r\na=group:BUNDLE 0\r\nm=audio 9 X 111\r\na=mid:0\r\n"
+        );
+        assert_eq!(rewrite_media_ids(sdp, &[]), sdp);
     }
 
     #[test]

@@ -213,6 +213,7 @@ impl Engine {
             connection: crate::events::ConnectionState::New,
             local_applied: false,
             local_mids: Vec::new(),
+            previous_mids: Vec::new(),
             remote_mids: Vec::new(),
             remote_applied: false,
             pending_remote: Vec::new(),

@@ -1,7 +1,7 @@
 //! One peer connection: a webrtcbin fed by a branch of the shared capture, with methods shaped
 //! like the browser's RTCPeerConnection so the UI's negotiation logic drives it unchanged.
 
-use crate::description::{IceCandidateInit, SdpType, SessionDescription};
+use crate::description::{rewrite_media_ids, IceCandidateInit, SdpType, SessionDescription};
 use crate::engine::Inner;
 use crate::error::{EngineError, Result};
 use crate::events::{ConnectionState, SignalingState};
@@ -36,7 +36,12 @@ impl Peer {
         let reply = self
             .call("create-offer", &[&None::<gst::Structure>])
             .await?;
-        description_from(&reply, "offer", "create-offer")
+        let mut offer = description_from(&reply, "offer", "create-offer")?;
+        let previous = self.inner.previous_mids(&self.id);
+        if !previous.is_empty() {
+            offer.sdp = rewrite_media_ids(&offer.sdp, &previous);
+        }
+        Ok(offer)
     }
 
     /// Creates an answer to the applied remote offer.
@@ -174,8 +179,10 @@ impl Peer {
 
     /// Restarts ICE, as `restartIce()` does: `negotiationneeded` fires and the next offer
     /// carries new ICE credentials. webrtcbin 1.22 cannot restart ICE in place, so the
-    /// connection is rebuilt (new credentials and DTLS keys); audio resumes once the offer is
-    /// answered.
+    /// connection is rebuilt (new credentials and DTLS keys, same m-line ids); audio resumes
+    /// once the offer is answered. Another engine follows; a browser accepts the offer but
+    /// keeps its old DTLS session, so towards a browser a new connection on both sides is
+    /// the way to recover.
     pub fn restart_ice(&self) -> Result<()> {
         self.ensure_open()?;
         self.inner.reset_peer(&self.id)

@@ -40,6 +40,15 @@ impl Inner {
         Ok(entry.webrtc.clone())
     }
 
+    /// The m-line ids a rebuilt connection's next offer must keep, if any.
+    pub(crate) fn previous_mids(&self, id: &str) -> Vec<Option<String>> {
+        self.lock()
+            .peers
+            .get(id)
+            .map(|e| e.previous_mids.clone())
+            .unwrap_or_default()
+    }
+
     /// Resolves once the peer's webrtcbin has audio caps and may take descriptions.
     pub(crate) async fn sink_ready(&self, id: &str) -> Result<()> {
         let mut ready = {
@@ -130,6 +139,7 @@ impl Inner {
             };
             entry.local_applied = true;
             entry.local_mids = media_ids(sdp);
+            entry.previous_mids.clear();
             for (mline, text) in entry.held.drain(..) {
                 let mid = mid_of(&entry.local_mids, mline);
                 events.push(candidate_event(id, mline, text, mid));

@@ -35,6 +35,9 @@ pub(crate) struct PeerEntry {
     pub local_applied: bool,
     /// `a=mid` of each local m-line.
     pub local_mids: Vec<Option<String>>,
+    /// `a=mid` of each m-line of the session a rebuilt connection replaces, which its first
+    /// offer must keep.
+    pub previous_mids: Vec<Option<String>>,
     /// `a=mid` of each remote m-line.
     pub remote_mids: Vec<Option<String>>,
     /// Whether a remote description was applied, so remote candidates can be used.

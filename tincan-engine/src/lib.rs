@@ -36,3 +36,14 @@ pub use ice::{ice_settings, parse_ice_servers, IceServer, IceSettings, Urls};
 pub use peer::Peer;
 pub use plugins::{MissingElement, PluginReport};
 pub use stats::{LevelStats, PeerStats, SILENCE_DB};
+
+#[cfg(test)]
+mod tests {
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_can_be_shared_across_threads() {
+        assert_send_sync::<crate::Engine>();
+        assert_send_sync::<crate::Peer>();
+    }
+}

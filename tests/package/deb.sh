@@ -11,12 +11,11 @@
 #   npm run package && tests/package/deb.sh
 #
 # Needs root (or sudo) for apt-get and the network namespace, and xvfb-run, ImageMagick, chromium,
-# node with playwright-core, gst-inspect-1.0 (gstreamer1.0-tools) and desktop-file-validate
-# (desktop-file-utils). The package must not be installed from elsewhere: a tincan package found
-# installed at the start is purged first.
+# node with playwright-core, gst-inspect-1.0 (gstreamer1.0-tools), desktop-file-validate
+# (desktop-file-utils), and xwininfo and xprop (x11-utils). A tincan package found installed at
+# the start is purged first, so the test always installs from scratch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 
 shots=${TINCAN_SHOTS:-artifacts}
 # How long the window may take to draw; the first start of WebKit can be slow on a busy machine.
@@ -95,6 +94,11 @@ case ${1:-} in
       cat "$applog" >&2
       exit 1
     fi
+    # The window's WM_CLASS, which docks match against the desktop entry's StartupWMClass.
+    tree=$(xwininfo -root -tree)
+    window=$(awk '/"Tincan": \(/ { print $1; exit }' <<<"$tree")
+    [[ -n $window ]] || { echo "no window titled Tincan in: $tree" >&2; stop_app "$app"; exit 1; }
+    xprop -id "$window" WM_CLASS | sed -n 's/.*= "\(.*\)", "\(.*\)"$/\2/p' >"$shots/deb-home.wmclass"
     stop_app "$app"
     echo "$drawn" >"$shots/deb-home.png.seconds"
     exit 0
@@ -150,7 +154,7 @@ shopt -u nullglob
 ((${#debs[@]} == 1)) || fail "expected one artifacts/bundles/tincan_*.deb, found ${#debs[@]}; run npm run package first"
 deb=${debs[0]}
 mkdir -p "$shots"
-rm -f "$shots"/deb-home.png* "$shots"/deb-call*.png
+rm -f "$shots"/deb-home.png* "$shots"/deb-home.wmclass "$shots"/deb-call*.png
 
 # --- the file itself -------------------------------------------------------------------------
 size=$(stat -c %s "$deb")
@@ -275,7 +279,11 @@ xvfb-run -a -s "-screen 0 1280x800x24" "$0" --home-screen "$applog" ||
 read -r stddev colours < <(identify -format '%[fx:standard_deviation] %k\n' "$shots/deb-home.png")
 ((colours > min_colours)) || fail "$shots/deb-home.png has only $colours colours"
 pass "the installed app drew its home screen after $(cat "$shots/deb-home.png.seconds")s: $shots/deb-home.png ($colours colours, stddev $stddev)"
-rm -f "$shots/deb-home.png.seconds"
+wm_class=$(cat "$shots/deb-home.wmclass")
+grep -qx "StartupWMClass=$wm_class" "$desktop" ||
+  fail "the window's WM_CLASS is '$wm_class' but $desktop has $(grep '^StartupWMClass' "$desktop" || echo 'no StartupWMClass')"
+pass "the window's WM_CLASS '$wm_class' matches the desktop entry's StartupWMClass"
+rm -f "$shots/deb-home.png.seconds" "$shots/deb-home.wmclass"
 
 # --- a call ----------------------------------------------------------------------------------
 rm -rf "$profile"

@@ -35,5 +35,14 @@ TINCAN_SHOTS=artifacts/app-shots tests/app/smoke.sh
 step "the real app's IPC through tauri-driver"
 tests/app/ipc.py
 
+step "a real call between two apps on the native engine, through tauri-driver"
+scripts/netns-run.sh tests/app/call.py
+
+step "release bundles (.deb, .rpm; the AppImage where its bundler can be fetched)"
+npm run package
+
+step "the .deb as a user installs it: install, start, call, remove"
+tests/package/deb.sh
+
 echo
 echo "all tests passed"

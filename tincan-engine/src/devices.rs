@@ -111,18 +111,18 @@ fn describe(device: &gst::Device) -> Option<AudioDevice> {
         .as_ref()
         .and_then(|p| p.get::<bool>("is-default").ok())
         .unwrap_or(false);
-    // The sound server's own node name survives reboots and re-plugging; the display name is
-    // the last resort.
-    let stable = [
-        "node.name",
-        "device.name",
-        "udev.id",
-        "device.string",
-        "object.path",
-    ]
-    .iter()
-    .find_map(|key| prop(key))
-    .unwrap_or_else(|| device.display_name().to_string());
+    // The sound server's own name for the device (PulseAudio sink/source name, ALSA device,
+    // PipeWire node) survives reboots and re-plugging; the display name is the last resort.
+    let internal = device
+        .find_property("internal-name")
+        .and_then(|_| device.property::<Option<String>>("internal-name"));
+    let stable = internal
+        .or_else(|| {
+            ["node.name", "device.name", "udev.id", "device.string"]
+                .iter()
+                .find_map(|key| prop(key))
+        })
+        .unwrap_or_else(|| device.display_name().to_string());
     let api = prop("device.api").unwrap_or_else(|| "gst".into());
     let direction = if kind == DeviceKind::AudioInput {
         "in"

@@ -31,14 +31,15 @@ from driver import ROOT, TARGET, TauriDriver, descendants
 NETNS_ADDR = "10.99.0.1"
 TIMEOUT = float(os.environ.get("TINCAN_CALL_TIMEOUT", "30"))
 SHOTS = os.path.join(ROOT, os.environ.get("TINCAN_SHOTS", os.path.join("artifacts", "app-shots")))
-# The test tone is sent at a peak of 0.3 (about -10 dBFS), but noise suppression and gain control
-# make what arrives swing between about 0.01 and 0.25. Heard audio must average at least -40 dBFS
-# and peak above -34 dBFS ...
-SOUND = 0.01
-LOUD = 0.02
-# ... and silence at or below -60 dBFS, the floor the app's meters use.
+# The test tone is sent at a peak of 0.3 (about -10 dBFS), but echo cancellation, noise
+# suppression and gain control on the sending side (each end's canceller also hears the other's
+# 440 Hz tone) make what arrives swing between about 0.01 and 0.25, and lower after a mute. Heard
+# audio must peak above -40 dBFS and average above -50 dBFS ...
+LOUD = 0.01
+SOUND = 10 ** (-50 / 20)
+# ... and silence stay at or below -60 dBFS, the floor the app's meters use (muted, it is 0).
 SILENCE = 0.001
-# How long each pair of stats reads spans, seconds.
+# Seconds of listening per judgement.
 WINDOW = 1.5
 
 
@@ -76,7 +77,7 @@ def profile_env(base, display):
     shutil.rmtree(base, ignore_errors=True)
     dirs = {name: os.path.join(base, name) for name in ("home", "data", "config", "cache")}
     for path in dirs.values():
-        os.makedirs(path)
+        os.makedirs(path, exist_ok=True)
     return dict(
         os.environ,
         DISPLAY=display,
@@ -196,7 +197,7 @@ def hears_tone(d):
     if heard["packets"] < 10:
         raise AssertionError(f"inbound audio packets barely rise: {describe(heard)}")
     if heard["measured"] <= 0:
-        raise AssertionError(f"no received audio was measured: {describe(heard)}")
+        raise AssertionError(f"packets arrive but no decoded audio reaches the level meter: {describe(heard)}")
     if heard["high"] <= LOUD or heard["energy"] <= SOUND * SOUND:
         raise AssertionError(f"the received audio is not above silence: {describe(heard)}")
     return heard
@@ -237,6 +238,20 @@ def quality_shown(d):
     if not re.fullmatch(r"\d+ ms · [\d.]+% loss · \d+ kbps", text):
         raise AssertionError(f"the quality line reads {text!r}")
     return text
+
+
+def in_call(d):
+    s = state(d)
+    if s["screen"] != "call" or s["callState"] != "in-call":
+        raise AssertionError(f"screen {s['screen']!r}, call {s['callState']!r}, banner {s['banner']!r}")
+    return s
+
+
+def first_sound(d):
+    probe = d.run("return window.__callProbe;")
+    if not probe or not probe["firstSound"]:
+        raise AssertionError(f"the host's page has timed {probe}")
+    return probe
 
 
 def rtt_ms(d):
@@ -290,10 +305,7 @@ def main():
 
         def host_starts():
             drivers["host"].launch(args=["--host", "--port", str(port), "--test-tone", "--name", "Host"])
-            s = wait_until(
-                "the host's call screen",
-                lambda: (lambda s: s if s["screen"] == "call" and s["callState"] == "in-call" else None)(state(host)),
-            )
+            s = wait_until("the host's call screen", lambda: in_call(host))
             assert s["hosting"] and s["engine"] == "native" and s["tone"], s
             # The share box offers the namespace's address with the port asked for.
             shared = host.text("#share-address")
@@ -330,12 +342,11 @@ def main():
         check("the guest receives the host's tone: packets rise, level above silence", guest_hears_host)
 
         def timings():
-            probe = wait_until(
-                "the host's first sound", lambda: (lambda p: p if p and p["firstSound"] else None)(host.run("return window.__callProbe;"))
-            )
+            probe = wait_until("the host's first sound", lambda: first_sound(host))
             joined = state(guest)
             start = launched["start"] * 1000
             numbers.append(f"guest app start -> guest page loaded: {launched['loaded'] - launched['start']:.2f} s")
+            numbers.append(f"guest app start -> both pages show Connected: {launched['connected'] - launched['start']:.2f} s")
             numbers.append(f"guest app start -> host's first inbound audio packet: {(probe['firstPacket'] - start) / 1000:.2f} s")
             numbers.append(f"guest app start -> host's first audio above silence: {(probe['firstSound'] - start) / 1000:.2f} s")
             if joined.get("joinPressedAt"):
@@ -374,6 +385,8 @@ def main():
         check("screenshot of the host's call screen with two people", screenshot)
 
         def mute():
+            # Silence after muting only means something if the tone was heard just before.
+            hears_tone(host)
             guest.click("#mute-button")
             assert state(guest)["muted"] is True, "the guest's page is not muted"
             assert guest.text("#mute-label") == "Unmute", guest.text("#mute-label")
@@ -386,6 +399,7 @@ def main():
         check("muting the guest (Mute button) silences it at the host", mute)
 
         def unmute():
+            assert state(guest)["muted"] is True, "the guest is not muted, so there is nothing to unmute"
             guest.press("m")
             wait_until("the guest's page unmuted by M", lambda: state(guest)["muted"] is False)
             heard = wait_until("the host hears the guest's tone again", lambda: hears_tone(host))

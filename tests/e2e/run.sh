@@ -3,10 +3,17 @@
 # a real relay, all inside a private network namespace (WebRTC needs non-loopback addresses, and no
 # packet may leave the machine). Needs root or sudo, chromium, node and cargo.
 #
-#   tests/e2e/run.sh                      # everything
-#   tests/e2e/run.sh tests/e2e/call.test.mjs   # some files
+#   tests/e2e/run.sh                            # everything in a browser
+#   tests/e2e/run.sh --with-app                 # and a call between the desktop app and a browser
+#   tests/e2e/run.sh tests/e2e/call.test.mjs    # some files
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+with_app=0
+if [[ ${1:-} == --with-app ]]; then
+  with_app=1
+  shift
+fi
 
 cargo build -p tincan-relay
 
@@ -16,4 +23,10 @@ else
   files=(tests/e2e/*.test.mjs)
 fi
 # One file at a time: each runs several Chromium pages and two cores are easily saturated.
-exec scripts/netns-run.sh node --test --test-concurrency=1 "${files[@]}"
+scripts/netns-run.sh node --test --test-concurrency=1 "${files[@]}"
+
+if [[ $with_app -eq 1 ]]; then
+  # The app embeds ui/ when it is built, so build it after any UI change.
+  cargo build -p tincan
+  scripts/netns-run.sh xvfb-run -a -s "-screen 0 1280x800x24" node --test tests/e2e/app-call.mjs
+fi

@@ -8,15 +8,25 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RELAY_BIN = process.env.TINCAN_RELAY_BIN || path.join(ROOT, 'target/debug/tincan-relay');
 
+// Relays still running when the test process ends (a test timed out mid-way) are killed with it.
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function startRelay({ key, maxPeers, port = 0, args = [] } = {}) {
   if (!existsSync(RELAY_BIN)) throw new Error(`${RELAY_BIN} is missing; run cargo build -p tincan-relay`);
   const argv = ['--listen', `0.0.0.0:${port}`, '--ui', 'ui', ...args];
   if (key) argv.push('--key', key);
   if (maxPeers) argv.push('--max-peers', String(maxPeers));
   const child = spawn(RELAY_BIN, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
   const stderr = [];
   child.stderr.on('data', (chunk) => stderr.push(chunk));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
+    running.delete(child);
+    resolve({ code, signal });
+  }));
 
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([

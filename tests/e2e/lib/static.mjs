@@ -33,6 +33,10 @@ export async function serveUi(headers = {}) {
   const { port } = server.address();
   return {
     origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise((resolve) => {
+      server.close(resolve);
+      // Browsers keep idle connections open; do not wait for them.
+      server.closeAllConnections();
+    }),
   };
 }

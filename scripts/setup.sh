@@ -47,7 +47,9 @@ fi
 
 if [[ ! -d node_modules/playwright-core || ! -d node_modules/@tauri-apps/cli ]]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund
+  # `npm install` rather than `npm ci`: the lock lists the CLI's per-platform binaries as optional
+  # entries that some npm versions leave out, which `npm ci` then refuses.
+  npm install --no-audit --no-fund
 fi
 
 # Drives the real app in its end-to-end tests (with Debian's WebKitWebDriver).

@@ -364,7 +364,8 @@ def main():
             numbers.append(f"round-trip time: host {host_rtt:.2f} ms, guest {guest_rtt:.2f} ms")
             for line in numbers:
                 print(f"call:   {line}")
-            assert 0 <= host_rtt < 1000 and 0 <= guest_rtt < 1000, (host_rtt, guest_rtt)
+            # Only a sanity bound: on a loaded machine an early RTCP report can read up to a second.
+            assert 0 <= host_rtt < 5000 and 0 <= guest_rtt < 5000, (host_rtt, guest_rtt)
 
         check("the host's page timed the first packet and first sound; both sides report RTT", timings)
 

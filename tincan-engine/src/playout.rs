@@ -106,8 +106,10 @@ pub(crate) fn add_stream(
         .ok_or_else(|| EngineError::Pipeline("playout mixer missing".into()))?;
     let depay = gst::ElementFactory::make("rtpopusdepay").build()?;
     let dec = gst::ElementFactory::make("opusdec").build()?;
-    // Packet loss concealment and in-band FEC hide short gaps instead of clicking.
-    dec.set_property("plc", true);
+    // No packet loss concealment: in GStreamer 1.22 it can stop the decoder's output for good
+    // when the jitter buffer releases a burst of packets with overlapping timestamps, as it
+    // does when a call starts on a busy machine. A lost packet is a short gap instead.
+    dec.set_property("plc", false);
     dec.set_property("use-inband-fec", true);
     let convert = gst::ElementFactory::make("audioconvert").build()?;
     let resample = gst::ElementFactory::make("audioresample").build()?;

@@ -228,6 +228,10 @@ async fn signal_loop(
                     EngineEvent::IceCandidate { peer_id, candidate: Some(c) } => {
                         vec![json!({"type": "candidate", "to": peer_id, "candidate": c})]
                     }
+                    EngineEvent::Error { .. } | EngineEvent::Warning { .. } => {
+                        eprintln!("engine event: {event:?}");
+                        Vec::new()
+                    }
                     _ => Vec::new(),
                 }
             }

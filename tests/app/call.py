@@ -271,6 +271,12 @@ def main():
         os.execv(script, [script, sys.executable, os.path.abspath(__file__), *sys.argv[1:]])
 
     os.makedirs(SHOTS, exist_ok=True)
+    for role in ("host", "guest"):
+        # A failure shot left by an earlier run would tell of a failure that did not happen now.
+        try:
+            os.remove(os.path.join(SHOTS, f"call-{role}-failed.png"))
+        except FileNotFoundError:
+            pass
     profiles = os.path.join(TARGET, "app-call-profile")
     passed, failed = 0, 0
     numbers = []

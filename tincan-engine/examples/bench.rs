@@ -240,12 +240,19 @@ fn delay(members: &[Member], levels: &Levels) {
         delays.push((heard - unmuted) as f64 / 1e6);
     }
     delays.sort_by(f64::total_cmp);
+    let playout = members[1]
+        .engine
+        .latency()
+        .map_or(0.0, |l| l.as_secs_f64() * 1e3);
     println!(
         "2-person call: end-to-end delay (unmute to the other side's level, 10 ms level interval): min {:.0} ms, median {:.0} ms, max {:.0} ms over {} bursts",
         delays[0],
         delays[delays.len() / 2],
         delays[delays.len() - 1],
         delays.len()
+    );
+    println!(
+        "2-person call: receiving pipeline latency (jitter buffer, mixer, output): {playout:.0} ms"
     );
 }
 

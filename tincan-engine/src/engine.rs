@@ -302,6 +302,17 @@ impl Engine {
         Ok(())
     }
 
+    /// The latency the pipeline reports from capture or reception to its outputs (jitter
+    /// buffer, decoding, mixing, output device), if it can tell yet.
+    pub fn latency(&self) -> Option<Duration> {
+        let mut query = gst::query::Latency::new();
+        if !self.inner.pipeline.query(&mut query) {
+            return None;
+        }
+        let (live, min, _) = query.result();
+        live.then(|| Duration::from_nanos(min.nseconds()))
+    }
+
     /// Stats of every open peer connection.
     pub async fn stats(&self) -> Vec<PeerStats> {
         let mut all = Vec::new();

@@ -27,7 +27,7 @@ cargo test -p tincan-engine --no-run
 scripts/netns-run.sh cargo test -p tincan-engine
 
 step "web UI in Chromium: calls, mesh, errors, settings (tests/e2e)"
-tests/e2e/run.sh
+tests/e2e/run.sh --with-app
 
 step "the real app under Xvfb: command line and home screen"
 TINCAN_SHOTS=artifacts/app-shots tests/app/smoke.sh

@@ -106,11 +106,13 @@ pub(crate) fn add_stream(
         .ok_or_else(|| EngineError::Pipeline("playout mixer missing".into()))?;
     let depay = gst::ElementFactory::make("rtpopusdepay").build()?;
     let dec = gst::ElementFactory::make("opusdec").build()?;
-    // No packet loss concealment: in GStreamer 1.22 it can stop the decoder's output for good
-    // when the jitter buffer releases a burst of packets with overlapping timestamps, as it
-    // does when a call starts on a busy machine. A lost packet is a short gap instead.
+    // Neither loss concealment nor in-band FEC: in GStreamer 1.22 both make opusdec hold a
+    // buffer back and handle the jitter buffer's "lost" gaps itself, and when a call starts on
+    // a busy machine those gaps come out a few hundred nanoseconds long; opusdec then skips
+    // every later packet and the stream stays silent for good. A lost packet is a short gap
+    // instead, which the mixer fills with silence.
     dec.set_property("plc", false);
-    dec.set_property("use-inband-fec", true);
+    dec.set_property("use-inband-fec", false);
     let convert = gst::ElementFactory::make("audioconvert").build()?;
     let resample = gst::ElementFactory::make("audioresample").build()?;
     let vol = gst::ElementFactory::make("volume").build()?;

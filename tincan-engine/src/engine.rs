@@ -98,7 +98,7 @@ impl Engine {
         let devices = Devices::start(config.monitor_devices);
         let pipeline = gst::Pipeline::with_name(&format!("tincan-engine-{number}"));
         let (source, input) = capture::make_source(&config.input, &devices)?;
-        let dsp = capture::make_dsp(config.dsp, probe.as_deref())?;
+        let dsp = capture::make_dsp(processing_for(input, config.dsp), probe.as_deref())?;
         capture::build(
             &pipeline,
             source,
@@ -272,7 +272,17 @@ impl Engine {
     pub fn set_input(&self, selection: InputSelection) -> Result<()> {
         let (source, kind) = capture::make_source(&selection, &self.inner.devices)?;
         capture::replace_source(&self.inner.pipeline, source)?;
-        self.inner.lock().input = kind;
+        let (before, settings) = {
+            let mut state = self.inner.lock();
+            (std::mem::replace(&mut state.input, kind), state.dsp)
+        };
+        let was_tone = before == InputKind::TestTone;
+        if was_tone != (kind == InputKind::TestTone) {
+            if let Some(probe) = self.inner.probe.as_deref() {
+                let dsp = capture::make_dsp(processing_for(kind, settings), Some(probe))?;
+                capture::replace_dsp(&self.inner.pipeline, dsp)?;
+            }
+        }
         Ok(())
     }
 
@@ -289,9 +299,13 @@ impl Engine {
         let Some(probe) = self.inner.probe.as_deref() else {
             return Ok(());
         };
-        let dsp = capture::make_dsp(settings, Some(probe))?;
+        let input = {
+            let mut state = self.inner.lock();
+            state.dsp = settings;
+            state.input
+        };
+        let dsp = capture::make_dsp(processing_for(input, settings), Some(probe))?;
         capture::replace_dsp(&self.inner.pipeline, dsp)?;
-        self.inner.lock().dsp = settings;
         Ok(())
     }
 
@@ -355,5 +369,15 @@ impl Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+/// The processing actually applied: none for the test tone, which should arrive as sent (an
+/// echo canceller takes the far side's identical tone for echo and carves it up).
+fn processing_for(input: InputKind, settings: DspSettings) -> DspSettings {
+    if input == InputKind::TestTone {
+        DspSettings::OFF
+    } else {
+        settings
     }
 }

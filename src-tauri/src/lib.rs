@@ -33,7 +33,8 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(handler())
 }
 
-#[cfg(not(target_os = "linux"))]
+/// The commands the page may call. On Linux the web view has no WebRTC, so the page drives the
+/// native engine as well.
 fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         commands::launch_options,
@@ -43,37 +44,41 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::join_room,
         commands::send_signal,
         commands::leave_room,
-    ]
-}
-
-/// On Linux the web view has no WebRTC, so the page drives the native engine as well.
-#[cfg(target_os = "linux")]
-fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        commands::launch_options,
-        commands::app_info,
-        commands::host_room,
-        commands::stop_hosting,
-        commands::join_room,
-        commands::send_signal,
-        commands::leave_room,
+        #[cfg(target_os = "linux")]
         engine::engine_start,
+        #[cfg(target_os = "linux")]
         engine::engine_stop,
+        #[cfg(target_os = "linux")]
         engine::engine_status,
+        #[cfg(target_os = "linux")]
         engine::engine_devices,
+        #[cfg(target_os = "linux")]
         engine::engine_add_peer,
+        #[cfg(target_os = "linux")]
         engine::engine_close_peer,
+        #[cfg(target_os = "linux")]
         engine::engine_create_offer,
+        #[cfg(target_os = "linux")]
         engine::engine_create_answer,
+        #[cfg(target_os = "linux")]
         engine::engine_set_local_description,
+        #[cfg(target_os = "linux")]
         engine::engine_set_remote_description,
+        #[cfg(target_os = "linux")]
         engine::engine_add_ice_candidate,
+        #[cfg(target_os = "linux")]
         engine::engine_restart_ice,
+        #[cfg(target_os = "linux")]
         engine::engine_stats,
+        #[cfg(target_os = "linux")]
         engine::engine_set_muted,
+        #[cfg(target_os = "linux")]
         engine::engine_set_peer_volume,
+        #[cfg(target_os = "linux")]
         engine::engine_input_level,
+        #[cfg(target_os = "linux")]
         engine::engine_set_input,
+        #[cfg(target_os = "linux")]
         engine::engine_set_output,
     ]
 }

@@ -98,10 +98,11 @@ export bin wait_secs min_colours min_stddev
 export WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1 NO_AT_BRIDGE=1
 # A fresh profile, so a name or settings saved by an earlier run do not change the screen.
 profile=$(mktemp -d)
-trap 'rm -rf "$profile"' EXIT
+trap 'scripts/remove-profile.sh "$profile"' EXIT
 export XDG_DATA_HOME="$profile/data" XDG_CONFIG_HOME="$profile/config" XDG_CACHE_HOME="$profile/cache"
-# No D-Bus session is started: the app needs none, and one makes WebKit start portal services.
-xvfb-run -a -s "-screen 0 1280x800x24" "$0" --inside-display "$shot" "$log" || fail "the app window did not come up (screenshot, if any: $shot; log: $log)"
+# A private D-Bus session, so the portal services WebKit may start end with the app rather than
+# outliving the test.
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" --inside-display "$shot" "$log" || fail "the app window did not come up (screenshot, if any: $shot; log: $log)"
 pass "the window drew the home screen ($(cat "$shot.numbers"))"
 pass "screenshot saved: $shot (stddev, colours: $(cat "$shot.stats"))"
 

@@ -272,9 +272,9 @@ pass "tincan --version prints '$got'"
 [[ $(command -v tincan) == /usr/bin/tincan ]] || fail "'tincan' on PATH is $(command -v tincan), not /usr/bin/tincan"
 
 profile=$(fresh_profile)
-trap 'rm -f "$install_log"; rm -rf "$profile"' EXIT
+trap 'rm -f "$install_log"; scripts/remove-profile.sh "$profile"' EXIT
 applog="$shots/deb-home.log"
-xvfb-run -a -s "-screen 0 1280x800x24" "$0" --home-screen "$applog" ||
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" --home-screen "$applog" ||
   fail "the installed app's window did not come up (screenshot, if any: $shots/deb-home.png; log: $applog)"
 read -r stddev colours < <(identify -format '%[fx:standard_deviation] %k\n' "$shots/deb-home.png")
 ((colours > min_colours)) || fail "$shots/deb-home.png has only $colours colours"
@@ -286,7 +286,7 @@ pass "the window's WM_CLASS '$wm_class' matches the desktop entry's StartupWMCla
 rm -f "$shots/deb-home.png.seconds" "$shots/deb-home.wmclass"
 
 # --- a call ----------------------------------------------------------------------------------
-rm -rf "$profile"
+scripts/remove-profile.sh "$profile"
 profile=$(fresh_profile)
 calllog="$shots/deb-call.log"
 scripts/netns-run.sh "$0" --call "$calllog" ||

@@ -5,7 +5,7 @@
 //! rtpopuspay ! caps ! tee`
 
 use crate::config::{DspSettings, InputSelection};
-use crate::devices::{DeviceKind, Devices};
+use crate::devices::{DeviceChoice, DeviceKind, Devices};
 use crate::error::{EngineError, Result};
 use gst::prelude::*;
 use std::time::Duration;
@@ -47,15 +47,12 @@ pub(crate) fn make_source(
     selection: &InputSelection,
     devices: &Devices,
 ) -> Result<(gst::Element, InputKind)> {
-    let device = match selection {
-        InputSelection::Default => devices.default_of(DeviceKind::AudioInput),
-        InputSelection::Device(id) => Some(
-            devices
-                .find(id)
-                .ok_or_else(|| EngineError::UnknownDevice(id.clone()))?,
-        ),
-        InputSelection::TestTone | InputSelection::Silence => None,
+    let choice = match selection {
+        InputSelection::Default => DeviceChoice::Default,
+        InputSelection::Device(id) => DeviceChoice::Id(id),
+        InputSelection::TestTone | InputSelection::Silence => DeviceChoice::None,
     };
+    let device = devices.resolve(DeviceKind::AudioInput, choice)?;
     if let Some(device) = device {
         let src = device.create_element(Some(SOURCE))?;
         return Ok((src, InputKind::Device));

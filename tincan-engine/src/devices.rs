@@ -61,6 +61,23 @@ impl Devices {
     }
 
     /// The GStreamer device with this id.
+    /// The device a selection names: the default of its kind, a device by id (an unknown id is
+    /// an error), or none for the test tone, silence or discarded output.
+    pub(crate) fn resolve(
+        &self,
+        kind: DeviceKind,
+        choice: DeviceChoice<'_>,
+    ) -> crate::error::Result<Option<gst::Device>> {
+        match choice {
+            DeviceChoice::Default => Ok(self.default_of(kind)),
+            DeviceChoice::Id(id) => self
+                .find(id)
+                .map(Some)
+                .ok_or_else(|| crate::error::EngineError::UnknownDevice(id.to_owned())),
+            DeviceChoice::None => Ok(None),
+        }
+    }
+
     pub(crate) fn find(&self, id: &str) -> Option<gst::Device> {
         self.gst_devices()
             .into_iter()
@@ -135,4 +152,14 @@ fn describe(device: &gst::Device) -> Option<AudioDevice> {
         kind,
         is_default,
     })
+}
+
+/// What an input or output selection asks of the device list.
+pub(crate) enum DeviceChoice<'a> {
+    /// The system's default device of the kind.
+    Default,
+    /// A device by id.
+    Id(&'a str),
+    /// No device.
+    None,
 }

@@ -7,7 +7,7 @@
 
 use crate::capture::{make, nanos};
 use crate::config::OutputSelection;
-use crate::devices::{DeviceKind, Devices};
+use crate::devices::{DeviceChoice, DeviceKind, Devices};
 use crate::error::{EngineError, Result};
 use gst::prelude::*;
 use std::time::Duration;
@@ -30,15 +30,12 @@ pub(crate) fn make_sink(
     selection: &OutputSelection,
     devices: &Devices,
 ) -> Result<(gst::Element, bool)> {
-    let device = match selection {
-        OutputSelection::Default => devices.default_of(DeviceKind::AudioOutput),
-        OutputSelection::Device(id) => Some(
-            devices
-                .find(id)
-                .ok_or_else(|| EngineError::UnknownDevice(id.clone()))?,
-        ),
-        OutputSelection::Discard => None,
+    let choice = match selection {
+        OutputSelection::Default => DeviceChoice::Default,
+        OutputSelection::Device(id) => DeviceChoice::Id(id),
+        OutputSelection::Discard => DeviceChoice::None,
     };
+    let device = devices.resolve(DeviceKind::AudioOutput, choice)?;
     match device {
         Some(device) => Ok((device.create_element(Some(SINK))?, true)),
         None => {

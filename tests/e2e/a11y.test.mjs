@@ -1,23 +1,18 @@
 // Keyboard use, labels, and the app's strict content security policy.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import { ROOT } from './lib/relay.mjs';
 import { serveUi } from './lib/static.mjs';
-import { launchBrowser, loadApp } from './lib/browser.mjs';
+import { loadApp } from './lib/browser.mjs';
 import {
   joinServed, joinAddress, waitForConnectedPeers, waitForScreen, state,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 // Form controls without a label (or aria-label) among the visible ones.
 function unlabelled(page) {

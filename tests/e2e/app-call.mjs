@@ -2,22 +2,18 @@
 // Not part of run.sh yet: it needs the app built with the engine commands (`cargo build -p tincan`)
 // and a display. Run it inside the namespace and a virtual display:
 //   cargo build -p tincan && scripts/netns-run.sh xvfb-run -a node --test tests/e2e/app-call.mjs
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { useBrowser } from './lib/harness.mjs';
 import { launchApp } from './lib/app.mjs';
 import { serveUi } from './lib/static.mjs';
-import { launchBrowser, openParticipant } from './lib/browser.mjs';
+import { openParticipant } from './lib/browser.mjs';
 import {
   joinAddress, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, sleep,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 test('the app hosts, a browser joins by the shared address, they hear each other', { timeout: 120000 }, async () => {
   const app = await launchApp({ args: ['--test-tone'] });

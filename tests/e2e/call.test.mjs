@@ -1,20 +1,14 @@
 // Real calls between Chromium pages through a real relay: audio flows, meshes form, mute silences,
 // leaving is seen by everyone. Run inside scripts/netns-run.sh (see run.sh).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import {
   joinServed, waitForConnectedPeers, waitForScreen, measureInbound, state, stats, bannerText, sleep,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 const withRelay = (options, fn) => withRelayIn(browser, options, fn);
 

@@ -1,22 +1,17 @@
 // Every way a call can be refused or end shows its message in words.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startRelay } from './lib/relay.mjs';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import { chromium } from 'playwright-core';
-import { launchBrowser, loadApp, CHROMIUM, CHROMIUM_ARGS } from './lib/browser.mjs';
+import { loadApp, CHROMIUM, CHROMIUM_ARGS } from './lib/browser.mjs';
 import {
   joinServed, joinAddress, waitForConnectedPeers, waitForScreen, waitForBanner, state, bannerText,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 const withRelay = (options, fn) => withRelayIn(browser, options, fn);
 

@@ -1,19 +1,13 @@
 // The biggest call: eight people in a full mesh (28 connections), and a ninth turned away.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import {
   joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, state, stats,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 test('eight people form a full mesh and the ninth is told the room is full', { timeout: 240000 }, async () => {
   await withRelayIn(browser, { maxPeers: 8 }, async ({ open }) => {

@@ -1,22 +1,16 @@
 // Recovering from failures: signaling dropping without a goodbye (reconnect with backoff and
 // rebuild), and the media path dropping (ICE restart on both sides at once).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import { startRelay } from './lib/relay.mjs';
-import { launchBrowser } from './lib/browser.mjs';
 import {
   joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, state, stats, sleep,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 test('a relay crash is survived: reconnect, new ids, call rebuilt', { timeout: 90000 }, async () => {
   await withRelayIn(browser, {}, async ({ relay, open, replaceRelay }) => {

@@ -1,19 +1,13 @@
 // The settings dialog and device pickers, driven through the page like a person would.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withRelay as withRelayIn } from './lib/harness.mjs';
-import { launchBrowser } from './lib/browser.mjs';
+import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import {
   joinServed, waitForConnectedPeers, waitForScreen, measureInbound, state, sleep,
 } from './lib/call.mjs';
 
 let browser;
-before(async () => {
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-});
+useBrowser((launched) => { browser = launched; });
 
 test('settings validate ICE servers, persist, and apply as constraints', { timeout: 60000 }, async () => {
   await withRelayIn(browser, {}, async ({ open }) => {

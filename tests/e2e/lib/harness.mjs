@@ -1,8 +1,9 @@
 // One relay and a set of participant pages for a test; everything is closed afterwards, and the
 // pages must have thrown nothing.
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRelay } from './relay.mjs';
-import { openParticipant } from './browser.mjs';
+import { launchBrowser, openParticipant } from './browser.mjs';
 
 export async function withRelay(browser, options, fn) {
   const relay = await startRelay(options);
@@ -31,4 +32,16 @@ export async function withRelay(browser, options, fn) {
     await relay.stop();
     if (current !== relay) await current.stop();
   }
+}
+
+// One Chromium for every test of a file: launched before the first test, closed after the last.
+export function useBrowser(onLaunch) {
+  let browser = null;
+  before(async () => {
+    browser = await launchBrowser();
+    onLaunch(browser);
+  });
+  after(async () => {
+    await browser?.close();
+  });
 }

@@ -34,6 +34,9 @@ struct Args {
     /// Use the native audio engine even where the webview has WebRTC
     #[arg(long)]
     native: bool,
+    /// Smallest audio buffers, for wired LANs: less delay, less robust to lost packets
+    #[arg(long)]
+    low_latency: bool,
 }
 
 /// How the app was started, as the UI receives it from `launch_options`.
@@ -56,6 +59,8 @@ pub struct LaunchOptions {
     pub test_tone: bool,
     /// Force the native engine.
     pub force_native: bool,
+    /// Start with the low-latency setting on.
+    pub low_latency: bool,
 }
 
 impl LaunchOptions {
@@ -86,6 +91,7 @@ impl From<Args> for LaunchOptions {
             port: args.port,
             test_tone: args.test_tone,
             force_native: args.native,
+            low_latency: args.low_latency,
         }
     }
 }
@@ -132,7 +138,15 @@ mod tests {
 
     #[test]
     fn reads_join_options_and_normalises_the_address() {
-        let options = parse(&["--join", "10.0.0.5", "--test-tone", "--native"]).unwrap();
+        let options = parse(&[
+            "--join",
+            "10.0.0.5",
+            "--test-tone",
+            "--native",
+            "--low-latency",
+        ])
+        .unwrap();
+        assert!(options.low_latency);
         assert_eq!(options.join.as_deref(), Some("10.0.0.5:47800"));
         assert!(options.test_tone && options.force_native && !options.host);
     }
@@ -143,7 +157,8 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"host": false, "join": null, "room": null, "name": null,
-                "key": null, "port": null, "testTone": true, "forceNative": false})
+                "key": null, "port": null, "testTone": true, "forceNative": false,
+                "lowLatency": false})
         );
     }
 

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Runtime, State};
 use tincan_engine::{
     AudioDevice, AudioLevel, DspSettings, Engine, EngineConfig, EngineStatus, IceCandidateInit,
-    IceServer, InputSelection, OutputSelection, Peer, PeerStats, SessionDescription,
+    IceServer, InputSelection, LatencyMode, OutputSelection, Peer, PeerStats, SessionDescription,
 };
 
 /// The event every engine event is emitted under.
@@ -76,6 +76,9 @@ pub struct EngineOptions {
     /// STUN/TURN servers, in the browser's shape.
     #[serde(default)]
     ice_servers: Vec<IceServer>,
+    /// `"standard"` or `"low"`; a running engine keeps its mode until the next call.
+    #[serde(default)]
+    latency: LatencyMode,
 }
 
 /// Starts the engine (or reconfigures the running one) and reports what it runs with.
@@ -97,6 +100,7 @@ pub async fn engine_start<R: Runtime>(
         output: options.output,
         dsp: options.dsp,
         ice_servers: options.ice_servers,
+        timing: options.latency.timing(),
         level_events: true,
         ..EngineConfig::default()
     };

@@ -50,6 +50,7 @@ impl Inner {
             volume,
             &name,
             self.level_interval,
+            self.timing,
         ) {
             Ok(stream) => {
                 let mut state = self.lock();

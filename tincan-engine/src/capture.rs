@@ -4,7 +4,7 @@
 //! `src ! audioconvert ! audioresample ! caps ! [webrtcdsp] ! level ! volume ! opusenc !
 //! rtpopuspay ! caps ! tee`
 
-use crate::config::{DspSettings, InputSelection};
+use crate::config::{AudioTiming, DspSettings, InputSelection};
 use crate::devices::{DeviceChoice, DeviceKind, Devices};
 use crate::error::{EngineError, Result};
 use gst::prelude::*;
@@ -21,6 +21,8 @@ pub(crate) const INPUT_LEVEL: &str = "input-level";
 const MUTE: &str = "capture-mute";
 /// Name of the tee the peers branch from.
 pub(crate) const TEE: &str = "capture-tee";
+/// The packet loss the encoder plans its FEC for, in percent; Chromium starts at the same.
+const EXPECTED_LOSS: i32 = 10;
 /// The RTP payload type for Opus, the one browsers use.
 pub(crate) const OPUS_PT: u32 = 111;
 
@@ -46,6 +48,7 @@ pub(crate) fn make(factory: &str, name: &str) -> Result<gst::Element> {
 pub(crate) fn make_source(
     selection: &InputSelection,
     devices: &Devices,
+    timing: AudioTiming,
 ) -> Result<(gst::Element, InputKind)> {
     let choice = match selection {
         InputSelection::Default => DeviceChoice::Default,
@@ -55,13 +58,14 @@ pub(crate) fn make_source(
     let device = devices.resolve(DeviceKind::AudioInput, choice)?;
     if let Some(device) = device {
         let src = device.create_element(Some(SOURCE))?;
+        set_device_buffers(&src, timing);
         return Ok((src, InputKind::Device));
     }
     let tone = matches!(selection, InputSelection::TestTone);
     let src = make("audiotestsrc", SOURCE)?;
     src.set_property("is-live", true);
-    // 10 ms buffers keep the latency of the test source at what a microphone would give.
-    src.set_property("samplesperbuffer", 480i32);
+    // Buffers of one device period keep the test source's latency at what a microphone gives.
+    src.set_property("samplesperbuffer", samples_per_period(timing));
     if tone {
         src.set_property("freq", 440.0f64);
         src.set_property("volume", 0.3f64);
@@ -76,6 +80,24 @@ pub(crate) fn make_source(
             InputKind::Silence
         },
     ))
+}
+
+/// Sizes a sound-server source or sink: audio moves one period at a time, and at most the
+/// buffer is held. GStreamer's defaults (10 ms in 200 ms) let a sink sit 200 ms behind.
+pub(crate) fn set_device_buffers(element: &gst::Element, timing: AudioTiming) {
+    let period = i64::from(timing.device_period_ms) * 1000;
+    let buffer = i64::from(timing.device_buffer_ms.max(2 * timing.device_period_ms)) * 1000;
+    if element.find_property("buffer-time").is_some()
+        && element.find_property("latency-time").is_some()
+    {
+        element.set_property("buffer-time", buffer);
+        element.set_property("latency-time", period);
+    }
+}
+
+/// 48 kHz samples in one device period.
+pub(crate) fn samples_per_period(timing: AudioTiming) -> i32 {
+    i32::try_from(timing.device_period_ms * 48).unwrap_or(480)
 }
 
 /// Creates the processing element: webrtcdsp when any switch is on and it is installed.
@@ -101,6 +123,7 @@ pub(crate) fn build(
     dsp: gst::Element,
     level_interval: Duration,
     bitrate: i32,
+    timing: AudioTiming,
 ) -> Result<()> {
     let convert = make("audioconvert", "capture-convert")?;
     let resample = make("audioresample", "capture-resample")?;
@@ -121,7 +144,14 @@ pub(crate) fn build(
     let enc = make("opusenc", "capture-opusenc")?;
     enc.set_property("bitrate", bitrate);
     enc.set_property_from_str("audio-type", "voice");
-    enc.set_property("inband-fec", true);
+    enc.set_property_from_str("frame-size", timing.frame_nick());
+    // In-band FEC carries a coarse copy of each frame in the next one, so a single lost packet
+    // is rebuilt rather than concealed; it only exists in frames of 10 ms or more.
+    enc.set_property("inband-fec", timing.fec && timing.frame_ms >= 10);
+    enc.set_property(
+        "packet-loss-percentage",
+        if timing.fec { EXPECTED_LOSS } else { 0 },
+    );
     let pay = make("rtpopuspay", "capture-pay")?;
     pay.set_property("pt", OPUS_PT);
     let rtp_caps = make("capsfilter", "capture-rtp-caps")?;
@@ -148,15 +178,15 @@ fn rtp_caps_for_send() -> gst::Caps {
 }
 
 /// The codec preferences for each webrtcbin transceiver: what ends up in the SDP.
-pub(crate) fn codec_preferences() -> gst::Caps {
+pub(crate) fn codec_preferences(timing: AudioTiming) -> gst::Caps {
     gst::Caps::builder("application/x-rtp")
         .field("media", "audio")
         .field("encoding-name", "OPUS")
         .field("clock-rate", 48_000i32)
         .field("payload", OPUS_PT as i32)
         .field("encoding-params", "2")
-        .field("minptime", "10")
-        .field("useinbandfec", "1")
+        .field("minptime", timing.frame_ms.min(10).to_string())
+        .field("useinbandfec", if timing.fec { "1" } else { "0" })
         .field("rtcp-fb-transport-cc", true)
         .build()
 }

@@ -112,6 +112,68 @@ impl Default for DspSettings {
     }
 }
 
+/// How the engine trades delay against robustness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LatencyMode {
+    /// Short buffers with room for a busy machine or Wi-Fi, and in-band FEC.
+    #[default]
+    Standard,
+    /// The smallest buffers that stay clean on a wired LAN; no FEC, which needs longer frames.
+    Low,
+}
+
+impl LatencyMode {
+    /// The buffer sizes this mode runs with.
+    pub fn timing(self) -> AudioTiming {
+        match self {
+            LatencyMode::Standard => AudioTiming {
+                frame_ms: 10,
+                jitter_ms: 30,
+                device_period_ms: 10,
+                device_buffer_ms: 40,
+                fec: true,
+            },
+            LatencyMode::Low => AudioTiming {
+                frame_ms: 5,
+                jitter_ms: 10,
+                device_period_ms: 5,
+                device_buffer_ms: 20,
+                fec: false,
+            },
+        }
+    }
+}
+
+/// Buffer sizes along the audio path, from microphone to speaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioTiming {
+    /// Opus frame (and RTP packet) duration: 5, 10 or 20 ms.
+    pub frame_ms: u32,
+    /// Receive jitter buffer.
+    pub jitter_ms: u32,
+    /// How much audio the sound server hands over at a time (capture and playout).
+    pub device_period_ms: u32,
+    /// The most audio held at the sound server (capture and playout).
+    pub device_buffer_ms: u32,
+    /// Whether to send and use Opus in-band forward error correction (needs ≥ 10 ms frames).
+    pub fec: bool,
+}
+
+impl AudioTiming {
+    /// The Opus frame as `opusenc`'s `frame-size` nick.
+    pub(crate) fn frame_nick(self) -> &'static str {
+        match self.frame_ms {
+            0..=2 => "2.5",
+            3..=5 => "5",
+            6..=10 => "10",
+            11..=20 => "20",
+            21..=40 => "40",
+            _ => "60",
+        }
+    }
+}
+
 /// Everything the engine is started with.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -123,8 +185,8 @@ pub struct EngineConfig {
     pub dsp: DspSettings,
     /// STUN/TURN servers for new peers; empty on a LAN.
     pub ice_servers: Vec<IceServer>,
-    /// Receive jitter buffer, in milliseconds.
-    pub jitter_buffer_ms: u32,
+    /// Buffer sizes from microphone to speaker; see [`LatencyMode::timing`].
+    pub timing: AudioTiming,
     /// How often `level` elements measure.
     pub level_interval: Duration,
     /// Whether to emit an [`crate::EngineEvent::Level`] for each measurement.
@@ -142,7 +204,7 @@ impl Default for EngineConfig {
             output: OutputSelection::Default,
             dsp: DspSettings::ON,
             ice_servers: Vec::new(),
-            jitter_buffer_ms: 100,
+            timing: LatencyMode::Standard.timing(),
             level_interval: Duration::from_millis(50),
             level_events: false,
             monitor_devices: true,

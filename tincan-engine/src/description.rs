@@ -142,6 +142,32 @@ pub(crate) fn media_ids(sdp: &str) -> Vec<Option<String>> {
 
 /// Renames the `a=mid` of each m-line (and the BUNDLE group) to `mids`, in order. A rebuilt
 /// connection must keep the m-line identities the other side already knows.
+/// Asks the far side to send audio in packets of `ms` (RFC 4566 `a=ptime`), which browsers
+/// follow for Opus; an audio section that already names a ptime keeps it.
+pub(crate) fn with_ptime(sdp: &str, ms: u32) -> String {
+    let mut out = String::with_capacity(sdp.len() + 32);
+    let mut in_audio = false;
+    let mut has_ptime = false;
+    let flush = |out: &mut String, in_audio: bool, has_ptime: bool| {
+        if in_audio && !has_ptime {
+            out.push_str(&format!("a=ptime:{ms}\r\n"));
+        }
+    };
+    for line in sdp.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        if body.starts_with("m=") {
+            flush(&mut out, in_audio, has_ptime);
+            in_audio = body.starts_with("m=audio ");
+            has_ptime = false;
+        } else if body.starts_with("a=ptime:") {
+            has_ptime = true;
+        }
+        out.push_str(line);
+    }
+    flush(&mut out, in_audio, has_ptime);
+    out
+}
+
 pub(crate) fn rewrite_media_ids(sdp: &str, mids: &[Option<String>]) -> String {
     let current = media_ids(sdp);
     let renamed = |mid: &str| -> String {
@@ -175,6 +201,19 @@ pub(crate) fn rewrite_media_ids(sdp: &str, mids: &[Option<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn asks_for_the_packet_time_in_every_audio_section_once() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n\
+                   m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ptime:20\r\n";
+        assert_eq!(
+            with_ptime(sdp, 10),
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ptime:10\r\n\
+             m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ptime:20\r\n"
+        );
+    }
 
     #[test]
     fn candidate_uses_browser_field_names() {

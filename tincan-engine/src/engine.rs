@@ -3,7 +3,7 @@
 
 use crate::bus;
 use crate::capture::{self, InputKind};
-use crate::config::{DspSettings, EngineConfig, InputSelection, OutputSelection};
+use crate::config::{AudioTiming, DspSettings, EngineConfig, InputSelection, OutputSelection};
 use crate::devices::{AudioDevice, DeviceKind, Devices};
 use crate::error::{EngineError, Result};
 use crate::events::{AudioLevel, EngineEvent};
@@ -63,7 +63,7 @@ pub(crate) struct Inner {
     pub missing: Vec<MissingElement>,
     pub level_interval: Duration,
     pub level_events: bool,
-    pub jitter_ms: u32,
+    pub timing: AudioTiming,
     pub state: Mutex<State>,
 }
 
@@ -97,7 +97,7 @@ impl Engine {
             .then(|| format!("tincan-echo-probe-{number}"));
         let devices = Devices::start(config.monitor_devices);
         let pipeline = gst::Pipeline::with_name(&format!("tincan-engine-{number}"));
-        let (source, input) = capture::make_source(&config.input, &devices)?;
+        let (source, input) = capture::make_source(&config.input, &devices, config.timing)?;
         let dsp = capture::make_dsp(processing_for(input, config.dsp), probe.as_deref())?;
         capture::build(
             &pipeline,
@@ -105,11 +105,10 @@ impl Engine {
             dsp,
             config.level_interval,
             config.opus_bitrate,
+            config.timing,
         )?;
-        let (sink, output_device) = playout::make_sink(&config.output, &devices)?;
-        // A stream's latency: the jitter buffer plus decoding and a margin for scheduling.
-        let stream_latency = Duration::from_millis(u64::from(config.jitter_buffer_ms) + 60);
-        playout::build(&pipeline, sink, probe.as_deref(), stream_latency)?;
+        let (sink, output_device) = playout::make_sink(&config.output, &devices, config.timing)?;
+        playout::build(&pipeline, sink, probe.as_deref(), config.timing)?;
         let (events, receiver) = mpsc::unbounded_channel();
         let state = State {
             peers: HashMap::new(),
@@ -136,7 +135,7 @@ impl Engine {
             missing: report.missing,
             level_interval: config.level_interval,
             level_events: config.level_events,
-            jitter_ms: config.jitter_buffer_ms,
+            timing: config.timing,
             state: Mutex::new(state),
         });
         bus::install_level_handler(&inner);
@@ -270,7 +269,8 @@ impl Engine {
 
     /// Switches the capture to another device, the test tone or silence.
     pub fn set_input(&self, selection: InputSelection) -> Result<()> {
-        let (source, kind) = capture::make_source(&selection, &self.inner.devices)?;
+        let (source, kind) =
+            capture::make_source(&selection, &self.inner.devices, self.inner.timing)?;
         capture::replace_source(&self.inner.pipeline, source)?;
         let (before, settings) = {
             let mut state = self.inner.lock();
@@ -288,7 +288,8 @@ impl Engine {
 
     /// Switches the playout to another device, or discards it.
     pub fn set_output(&self, selection: OutputSelection) -> Result<()> {
-        let (sink, device) = playout::make_sink(&selection, &self.inner.devices)?;
+        let (sink, device) =
+            playout::make_sink(&selection, &self.inner.devices, self.inner.timing)?;
         playout::replace_sink(&self.inner.pipeline, sink)?;
         self.inner.lock().output_device = device;
         Ok(())

@@ -26,7 +26,9 @@ mod state;
 mod stats;
 mod webrtc;
 
-pub use config::{DspSettings, EngineConfig, InputSelection, OutputSelection};
+pub use config::{
+    AudioTiming, DspSettings, EngineConfig, InputSelection, LatencyMode, OutputSelection,
+};
 pub use description::{IceCandidateInit, SdpType, SessionDescription};
 pub use devices::{AudioDevice, DeviceKind};
 pub use engine::{Engine, EngineStatus, Events};

@@ -1,7 +1,9 @@
 //! One peer connection: a webrtcbin fed by a branch of the shared capture, with methods shaped
 //! like the browser's RTCPeerConnection so the UI's negotiation logic drives it unchanged.
 
-use crate::description::{rewrite_media_ids, IceCandidateInit, SdpType, SessionDescription};
+use crate::description::{
+    rewrite_media_ids, with_ptime, IceCandidateInit, SdpType, SessionDescription,
+};
 use crate::engine::Inner;
 use crate::error::{EngineError, Result};
 use crate::events::{ConnectionState, SignalingState};
@@ -37,6 +39,7 @@ impl Peer {
             .call("create-offer", &[&None::<gst::Structure>])
             .await?;
         let mut offer = description_from(&reply, "offer", "create-offer")?;
+        offer.sdp = with_ptime(&offer.sdp, self.inner.timing.frame_ms);
         let previous = self.inner.previous_mids(&self.id);
         if !previous.is_empty() {
             offer.sdp = rewrite_media_ids(&offer.sdp, &previous);
@@ -50,7 +53,9 @@ impl Peer {
         let reply = self
             .call("create-answer", &[&None::<gst::Structure>])
             .await?;
-        description_from(&reply, "answer", "create-answer")
+        let mut answer = description_from(&reply, "answer", "create-answer")?;
+        answer.sdp = with_ptime(&answer.sdp, self.inner.timing.frame_ms);
+        Ok(answer)
     }
 
     /// Applies a local description; with `None`, creates the offer or answer the signaling

@@ -5,8 +5,8 @@
 //! and per stream `depay ! opusdec ! audioconvert ! audioresample ! volume ! level ! queue !
 //! mixer`.
 
-use crate::capture::{make, nanos};
-use crate::config::OutputSelection;
+use crate::capture::{make, nanos, samples_per_period, set_device_buffers};
+use crate::config::{AudioTiming, OutputSelection};
 use crate::devices::{DeviceChoice, DeviceKind, Devices};
 use crate::error::{EngineError, Result};
 use gst::prelude::*;
@@ -29,6 +29,7 @@ pub(crate) struct Stream {
 pub(crate) fn make_sink(
     selection: &OutputSelection,
     devices: &Devices,
+    timing: AudioTiming,
 ) -> Result<(gst::Element, bool)> {
     let choice = match selection {
         OutputSelection::Default => DeviceChoice::Default,
@@ -37,7 +38,11 @@ pub(crate) fn make_sink(
     };
     let device = devices.resolve(DeviceKind::AudioOutput, choice)?;
     match device {
-        Some(device) => Ok((device.create_element(Some(SINK))?, true)),
+        Some(device) => {
+            let sink = device.create_element(Some(SINK))?;
+            set_device_buffers(&sink, timing);
+            Ok((sink, true))
+        }
         None => {
             let sink = make("fakesink", SINK)?;
             // Paced by the clock like a sound card, so the echo probe sees real time.
@@ -52,13 +57,13 @@ pub(crate) fn build(
     pipeline: &gst::Pipeline,
     sink: gst::Element,
     probe: Option<&str>,
-    stream_latency: Duration,
+    timing: AudioTiming,
 ) -> Result<()> {
     // A live silent input keeps the mixer (and the echo probe) running with no peer at all.
     let silence = make("audiotestsrc", "playout-silence")?;
     silence.set_property("is-live", true);
     silence.set_property_from_str("wave", "silence");
-    silence.set_property("samplesperbuffer", 480i32);
+    silence.set_property("samplesperbuffer", samples_per_period(timing));
     // Streams arrive later, each with its jitter buffer's latency: the mixer must be live and
     // plan for that latency from the start, or it runs ahead and discards what they bring.
     let mixer = gst::ElementFactory::make("audiomixer")
@@ -66,7 +71,12 @@ pub(crate) fn build(
         .property("force-live", true)
         .build()?;
     mixer.set_property("ignore-inactive-pads", true);
-    mixer.set_property("min-upstream-latency", nanos(stream_latency));
+    mixer.set_property("min-upstream-latency", nanos(stream_latency(timing)));
+    // The mixer hands out one device period at a time, so it never waits for more.
+    mixer.set_property(
+        "output-buffer-duration",
+        u64::from(timing.device_period_ms) * 1_000_000,
+    );
     let caps = make("capsfilter", "playout-caps")?;
     caps.set_property(
         "caps",
@@ -89,6 +99,14 @@ pub(crate) fn build(
     Ok(())
 }
 
+/// What a received stream adds before the mixer: the jitter buffer, one frame held by the
+/// decoder when it waits for the next packet's FEC copy, and one frame for a packet that
+/// arrives split across two periods.
+fn stream_latency(timing: AudioTiming) -> Duration {
+    let fec_frame = if timing.fec { timing.frame_ms } else { 0 };
+    Duration::from_millis(u64::from(timing.jitter_ms + fec_frame + timing.frame_ms))
+}
+
 /// Decodes one received RTP pad into the mixer; the elements live in the peer's bin.
 pub(crate) fn add_stream(
     pipeline: &gst::Pipeline,
@@ -97,19 +115,13 @@ pub(crate) fn add_stream(
     volume: f64,
     level_name: &str,
     level_interval: Duration,
+    timing: AudioTiming,
 ) -> Result<Stream> {
     let mixer = pipeline
         .by_name(MIXER)
         .ok_or_else(|| EngineError::Pipeline("playout mixer missing".into()))?;
     let depay = gst::ElementFactory::make("rtpopusdepay").build()?;
-    let dec = gst::ElementFactory::make("opusdec").build()?;
-    // Neither loss concealment nor in-band FEC: in GStreamer 1.22 both make opusdec hold a
-    // buffer back and handle the jitter buffer's "lost" gaps itself, and when a call starts on
-    // a busy machine those gaps come out a few hundred nanoseconds long; opusdec then skips
-    // every later packet and the stream stays silent for good. A lost packet is a short gap
-    // instead, which the mixer fills with silence.
-    dec.set_property("plc", false);
-    dec.set_property("use-inband-fec", false);
+    let dec = make_decoder(timing.fec)?;
     let convert = gst::ElementFactory::make("audioconvert").build()?;
     let resample = gst::ElementFactory::make("audioresample").build()?;
     let vol = gst::ElementFactory::make("volume").build()?;
@@ -155,6 +167,47 @@ pub(crate) fn add_stream(
     })
 }
 
+/// An Opus decoder that conceals lost packets and, with `fec`, rebuilds them from the next
+/// packet's FEC copy.
+pub(crate) fn make_decoder(fec: bool) -> Result<gst::Element> {
+    let dec = gst::ElementFactory::make("opusdec").build()?;
+    dec.set_property("plc", true);
+    dec.set_property("use-inband-fec", fec);
+    guard_tiny_gaps(&dec);
+    Ok(dec)
+}
+
+/// Drops "lost" gaps shorter than Opus can conceal. On a busy machine the jitter buffer
+/// reports gaps a few hundred nanoseconds long at the start of a call. opusdec 1.22 skips such a
+/// gap without finishing its frame, so each one leaves a stale frame in the decoder's queue
+/// and shifts every later output timestamp a frame into the past; after a few, everything it
+/// decodes is too late for the mixer and the stream stays silent for good. Nothing is missing
+/// in a gap that short, so it is simply not passed on.
+fn guard_tiny_gaps(dec: &gst::Element) {
+    let Some(pad) = dec.static_pad("sink") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::EVENT_DOWNSTREAM, |_, info| {
+        let tiny = match &info.data {
+            Some(gst::PadProbeData::Event(event)) => match event.view() {
+                gst::EventView::Gap(gap) => gap.get().1.is_some_and(|d| d < MIN_CONCEALED),
+                _ => false,
+            },
+            _ => false,
+        };
+        if tiny {
+            // Taken and reported handled: the event ends here.
+            info.data = None;
+            gst::PadProbeReturn::Handled
+        } else {
+            gst::PadProbeReturn::Ok
+        }
+    });
+}
+
+/// The shortest stretch Opus conceals (its smallest frame).
+const MIN_CONCEALED: gst::ClockTime = gst::ClockTime::from_useconds(2500);
+
 /// Hands a stream's mixer pad back once its peer is gone.
 pub(crate) fn release_stream(pipeline: &gst::Pipeline, stream: &Stream) {
     if let Some(mixer) = pipeline.by_name(MIXER) {
@@ -191,4 +244,118 @@ pub(crate) fn replace_sink(pipeline: &gst::Pipeline, sink: gst::Element) -> Resu
 
 fn missing_pad(what: &str) -> EngineError {
     EngineError::Pipeline(format!("{what} pad missing"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FRAME: gst::ClockTime = gst::ClockTime::from_mseconds(10);
+    const FRAMES: u64 = 100;
+    /// Gaps as short as the jitter buffer reports them on a busy machine.
+    const TINY: gst::ClockTime = gst::ClockTime::from_nseconds(300);
+
+    /// Opus packets of 10 ms, as the far side sends them, with their caps.
+    fn encoded() -> (gst::Caps, Vec<gst::Buffer>) {
+        gst::init().expect("gstreamer");
+        let pipeline = gst::parse::launch(&format!(
+            "audiotestsrc num-buffers={FRAMES} samplesperbuffer=480 ! \
+             audio/x-raw,rate=48000,channels=1 ! \
+             opusenc frame-size=10 inband-fec=true packet-loss-percentage=10 ! \
+             appsink name=out sync=false"
+        ))
+        .expect("encoder pipeline")
+        .downcast::<gst::Pipeline>()
+        .expect("a pipeline");
+        let sink = pipeline.by_name("out").expect("appsink");
+        let sink = sink.downcast::<gst_app::AppSink>().expect("an appsink");
+        pipeline.set_state(gst::State::Playing).expect("play");
+        let mut caps = None;
+        let mut buffers = Vec::new();
+        while let Ok(sample) = sink.pull_sample() {
+            caps = caps.or_else(|| sample.caps_owned());
+            buffers.extend(sample.buffer_owned());
+        }
+        pipeline.set_state(gst::State::Null).expect("stop");
+        (caps.expect("caps"), buffers)
+    }
+
+    /// Feeds the packets into `dec` with `gaps` tiny "lost" gaps early on, and returns the
+    /// end of the last decoded buffer.
+    fn decode_with_tiny_gaps(dec: gst::Element, gaps: u64) -> gst::ClockTime {
+        let (caps, packets) = encoded();
+        let pipeline = gst::Pipeline::new();
+        let sink = gst_app::AppSink::builder()
+            .sync(false)
+            .async_(false)
+            .wait_on_eos(false)
+            .build();
+        pipeline.add_many([&dec, sink.upcast_ref()]).expect("add");
+        dec.link(&sink).expect("link");
+        let src = gst::Pad::builder(gst::PadDirection::Src).build();
+        src.set_active(true).expect("activate");
+        src.link(&dec.static_pad("sink").expect("sink pad"))
+            .expect("link source");
+        pipeline.set_state(gst::State::Playing).expect("play");
+        src.push_event(gst::event::StreamStart::new("opus"));
+        src.push_event(gst::event::Caps::new(&caps));
+        src.push_event(gst::event::Segment::new(&gst::FormattedSegment::<
+            gst::ClockTime,
+        >::new()));
+        for (i, packet) in packets.into_iter().enumerate() {
+            let i = i as u64;
+            let pts = FRAME * i;
+            if (1..=gaps).contains(&i) {
+                src.push_event(gst::event::Gap::builder(pts).duration(TINY).build());
+            }
+            let mut packet = packet.copy();
+            let buffer = packet.make_mut();
+            buffer.set_pts(pts + TINY * i.min(gaps));
+            buffer.set_duration(FRAME);
+            src.push(packet).expect("decoder takes the packet");
+        }
+        src.push_event(gst::event::Eos::new());
+        let mut end = gst::ClockTime::ZERO;
+        while let Some(sample) = sink.try_pull_sample(gst::ClockTime::from_seconds(2)) {
+            let buffer = sample.buffer().expect("buffer");
+            end = end.max(buffer.pts().expect("pts") + buffer.duration().expect("duration"));
+        }
+        pipeline.set_state(gst::State::Null).expect("stop");
+        end
+    }
+
+    #[test]
+    fn tiny_lost_gaps_shift_a_plain_concealing_decoder_into_the_past() {
+        gst::init().expect("gstreamer");
+        let dec = gst::ElementFactory::make("opusdec")
+            .property("plc", true)
+            .property("use-inband-fec", true)
+            .build()
+            .expect("opusdec");
+        let end = decode_with_tiny_gaps(dec, 8);
+        // This is the silence seen in calls: after a few gaps of 300 ns (GStreamer 1.22) the
+        // decoder's frame queue is out of step and nothing more comes out.
+        assert!(
+            end < FRAME * (FRAMES / 2),
+            "opusdec now decodes through tiny gaps (up to {end}); the guard may go"
+        );
+    }
+
+    #[test]
+    fn the_guarded_decoder_keeps_its_timeline_through_tiny_gaps() {
+        gst::init().expect("gstreamer");
+        for fec in [true, false] {
+            let end = decode_with_tiny_gaps(make_decoder(fec).expect("decoder"), 8);
+            // With FEC the decoder holds the last packet back until the next one comes.
+            let expected = if fec {
+                FRAME * (FRAMES - 1)
+            } else {
+                FRAME * FRAMES
+            };
+            assert!(
+                end + gst::ClockTime::from_mseconds(1) >= expected,
+                "fec {fec}: decoded audio ends at {end}, expected about {expected}"
+            );
+        }
+    }
 }

@@ -56,7 +56,7 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
     queue.set_property("max-size-time", 200_000_000u64);
     let webrtc = make("webrtcbin", "webrtc")?;
     webrtc.set_property_from_str("bundle-policy", "max-bundle");
-    webrtc.set_property("latency", inner.jitter_ms);
+    webrtc.set_property("latency", inner.timing.jitter_ms);
     if let Some(stun) = &ice.stun {
         webrtc.set_property("stun-server", stun);
     }
@@ -69,7 +69,7 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
         .ok_or_else(|| EngineError::Pipeline("webrtcbin gave no sink pad".into()))?;
     let transceiver = sink.property::<gst_webrtc::WebRTCRTPTransceiver>("transceiver");
     transceiver.set_direction(gst_webrtc::WebRTCRTPTransceiverDirection::Sendrecv);
-    transceiver.set_property("codec-preferences", codec_preferences());
+    transceiver.set_property("codec-preferences", codec_preferences(inner.timing));
     let queue_src = queue
         .static_pad("src")
         .ok_or_else(|| EngineError::Pipeline("queue src pad missing".into()))?;

@@ -143,7 +143,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
       transport,
       engine: app.engine,
       localMedia: app.media,
-      rtcConfig: { iceServers: ice.ok ? ice.servers : [] },
+      rtcConfig: { iceServers: ice.ok ? ice.servers : [], lowLatency: settings.lowLatency },
     });
     watchSession(app.session);
     await app.session.start();
@@ -251,8 +251,9 @@ export function updateSettings(next, previous) {
   saveSettings(next);
   if (app.screen !== 'call') return;
   if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
-  if (previous.iceServers !== next.iceServers || previous.forceNative !== next.forceNative) {
-    showBanner('ICE servers and the audio engine change from the next call on.', 'info');
+  const nextCall = ['iceServers', 'forceNative', 'lowLatency'];
+  if (nextCall.some((key) => previous[key] !== next[key])) {
+    showBanner('ICE servers, the audio engine and low latency change from the next call on.', 'info');
   }
 }
 

@@ -90,6 +90,7 @@ async function startFromLaunchOptions() {
   if (!options) return;
   if (options.testTone) app.setOverrides({ testTone: true });
   if (options.forceNative) app.setOverrides({ forceNative: true });
+  if (options.lowLatency) app.setOverrides({ lowLatency: true });
   if (options.name) home.setName(cleanName(options.name));
   const name = home.getName() || 'Guest';
   if (options.host) {
@@ -103,6 +104,7 @@ async function startFromLaunchOptions() {
 async function startFromQuery() {
   const params = new URLSearchParams(location.search);
   if (params.get('tone') === '1') app.setOverrides({ testTone: true });
+  if (params.get('low-latency') === '1') app.setOverrides({ lowLatency: true });
   if (params.has('name')) home.setName(cleanName(params.get('name')));
   const room = params.get('room') || '';
   const key = params.get('key') || '';

@@ -18,6 +18,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   iceServers: '',
   testTone: false,
   forceNative: false,
+  lowLatency: false,
   inputDeviceId: '',
   outputDeviceId: '',
 });

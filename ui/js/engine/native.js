@@ -77,6 +77,7 @@ function engineOptions({ settings = {}, deviceId = null, tone = false }) {
       autoGainControl: settings.autoGainControl !== false,
     },
     iceServers: iceServersFrom(settings),
+    latency: settings.lowLatency ? 'low' : 'standard',
   };
 }
 

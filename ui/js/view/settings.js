@@ -11,6 +11,7 @@ const echo = document.getElementById('set-echo');
 const noise = document.getElementById('set-noise');
 const gain = document.getElementById('set-gain');
 const tone = document.getElementById('set-tone');
+const lowLatency = document.getElementById('set-low-latency');
 const nativeField = document.getElementById('native-field');
 const native = document.getElementById('set-native');
 const ice = document.getElementById('set-ice');
@@ -50,6 +51,7 @@ export function openSettings(settings) {
   noise.checked = settings.noiseSuppression;
   gain.checked = settings.autoGainControl;
   tone.checked = settings.testTone;
+  lowLatency.checked = settings.lowLatency;
   native.checked = settings.forceNative;
   ice.value = settings.iceServers;
   showIceError('');
@@ -69,6 +71,7 @@ function submit() {
     noiseSuppression: noise.checked,
     autoGainControl: gain.checked,
     testTone: tone.checked,
+    lowLatency: lowLatency.checked,
     forceNative: native.checked,
     // Stored pretty-printed so it reads well when the dialog opens again.
     iceServers: parsed.servers.length ? JSON.stringify(parsed.servers, null, 1).replace(/\n\s*/g, ' ') : '',

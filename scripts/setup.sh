@@ -19,7 +19,7 @@ apt_packages=(
   gstreamer1.0-nice gstreamer1.0-tools gstreamer1.0-alsa gstreamer1.0-pulseaudio
   # tests: a headless display, screenshots, a browser, WebDriver, network namespaces
   xvfb xauth imagemagick librsvg2-bin chromium webkit2gtk-driver iproute2 dbus-x11 python3-venv
-  x11-utils desktop-file-utils pulseaudio pulseaudio-utils
+  x11-utils desktop-file-utils pulseaudio pulseaudio-utils nftables
   # packaging
   rpm
 )

@@ -2,7 +2,7 @@
 //! native calls (every peer in this process, full mesh), and the end-to-end audio delay
 //! between two native peers.
 //!
-//! `cargo run --release -p tincan-engine --example bench` (re-runs itself inside a private
+//! `cargo run --release -p tincan-engine --example bench [-- --low-latency]` (re-runs itself inside a private
 //! network namespace through scripts/netns-run.sh, so it needs root or sudo).
 
 use gst::prelude::*;
@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tincan_engine::{
-    DspSettings, Engine, EngineConfig, EngineEvent, InputSelection, OutputSelection, Peer,
+    DspSettings, Engine, EngineConfig, EngineEvent, InputSelection, LatencyMode, OutputSelection,
+    Peer,
 };
 
 /// A received RMS level above this is the test tone (about -13 dBFS).
@@ -34,7 +35,17 @@ fn config() -> EngineConfig {
         monitor_devices: false,
         level_interval: Duration::from_millis(10),
         level_events: true,
+        timing: mode().timing(),
         ..EngineConfig::default()
+    }
+}
+
+/// `--low-latency` measures the low-latency mode.
+fn mode() -> LatencyMode {
+    if std::env::args().any(|a| a == "--low-latency") {
+        LatencyMode::Low
+    } else {
+        LatencyMode::Standard
     }
 }
 
@@ -254,6 +265,27 @@ fn delay(members: &[Member], levels: &Levels) {
     println!(
         "2-person call: receiving pipeline latency (jitter buffer, mixer, output): {playout:.0} ms"
     );
+    print_budget(&members[1].engine);
+}
+
+/// The pipeline's own account of its latency, stage by stage.
+fn print_budget(engine: &Engine) {
+    let budget = engine.latency_budget();
+    for (path, stages) in [("send", &budget.send), ("receive", &budget.receive)] {
+        for stage in stages {
+            println!(
+                "latency budget, {path}: {:<36} +{:>5.1} ms (total {:>5.1} ms)",
+                stage.name, stage.added_ms, stage.total_ms
+            );
+        }
+    }
+    if let Some(total) = budget.pipeline_ms {
+        println!("latency budget: outputs scheduled {total:.1} ms after capture or arrival");
+    }
+    println!(
+        "latency budget: output device buffer up to {:.0} ms (configured)",
+        budget.output_buffer_ms
+    );
 }
 
 fn main() {
@@ -263,6 +295,7 @@ fn main() {
         let exe = std::env::current_exe().expect("own path");
         let status = std::process::Command::new(script)
             .arg(exe)
+            .args(std::env::args().skip(1))
             .status()
             .expect("netns-run.sh");
         std::process::exit(status.code().unwrap_or(1));

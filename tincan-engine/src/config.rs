@@ -131,14 +131,14 @@ impl LatencyMode {
                 frame_ms: 10,
                 jitter_ms: 30,
                 device_period_ms: 10,
-                device_buffer_ms: 40,
+                device_buffer_ms: 20,
                 fec: true,
             },
             LatencyMode::Low => AudioTiming {
                 frame_ms: 5,
                 jitter_ms: 10,
                 device_period_ms: 5,
-                device_buffer_ms: 20,
+                device_buffer_ms: 10,
                 fec: false,
             },
         }

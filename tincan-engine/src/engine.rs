@@ -328,6 +328,11 @@ impl Engine {
         live.then(|| Duration::from_nanos(min.nseconds()))
     }
 
+    /// Where the delay from microphone to speaker goes, stage by stage.
+    pub fn latency_budget(&self) -> crate::budget::LatencyBudget {
+        self.inner.latency_budget()
+    }
+
     /// Stats of every open peer connection.
     pub async fn stats(&self) -> Vec<PeerStats> {
         let mut all = Vec::new();

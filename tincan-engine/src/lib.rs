@@ -9,6 +9,7 @@
 //! the browser's names so they can be handed to the web UI as they are.
 
 mod branches;
+mod budget;
 mod bus;
 mod capture;
 mod config;
@@ -26,6 +27,7 @@ mod state;
 mod stats;
 mod webrtc;
 
+pub use budget::{LatencyBudget, Stage};
 pub use config::{
     AudioTiming, DspSettings, EngineConfig, InputSelection, LatencyMode, OutputSelection,
 };

@@ -41,6 +41,14 @@ pub(crate) fn make_sink(
         Some(device) => {
             let sink = device.create_element(Some(SINK))?;
             set_device_buffers(&sink, timing);
+            // Basesink's default 20 ms of headroom for processing is added to every output's
+            // delay; the mixer's output needs no more than one device period.
+            if sink.find_property("processing-deadline").is_some() {
+                sink.set_property(
+                    "processing-deadline",
+                    u64::from(timing.device_period_ms) * 1_000_000,
+                );
+            }
             Ok((sink, true))
         }
         None => {
@@ -99,12 +107,11 @@ pub(crate) fn build(
     Ok(())
 }
 
-/// What a received stream adds before the mixer: the jitter buffer, one frame held by the
-/// decoder when it waits for the next packet's FEC copy, and one frame for a packet that
-/// arrives split across two periods.
+/// What a received stream adds before the mixer: the jitter buffer, and one frame held by the
+/// decoder when it waits for the next packet's FEC copy.
 fn stream_latency(timing: AudioTiming) -> Duration {
     let fec_frame = if timing.fec { timing.frame_ms } else { 0 };
-    Duration::from_millis(u64::from(timing.jitter_ms + fec_frame + timing.frame_ms))
+    Duration::from_millis(u64::from(timing.jitter_ms + fec_frame))
 }
 
 /// Decodes one received RTP pad into the mixer; the elements live in the peer's bin.
@@ -121,7 +128,7 @@ pub(crate) fn add_stream(
         .by_name(MIXER)
         .ok_or_else(|| EngineError::Pipeline("playout mixer missing".into()))?;
     let depay = gst::ElementFactory::make("rtpopusdepay").build()?;
-    let dec = make_decoder(timing.fec)?;
+    let dec = make_decoder(timing)?;
     let convert = gst::ElementFactory::make("audioconvert").build()?;
     let resample = gst::ElementFactory::make("audioresample").build()?;
     let vol = gst::ElementFactory::make("volume").build()?;
@@ -169,12 +176,44 @@ pub(crate) fn add_stream(
 
 /// An Opus decoder that conceals lost packets and, with `fec`, rebuilds them from the next
 /// packet's FEC copy.
-pub(crate) fn make_decoder(fec: bool) -> Result<gst::Element> {
+pub(crate) fn make_decoder(timing: AudioTiming) -> Result<gst::Element> {
     let dec = gst::ElementFactory::make("opusdec").build()?;
     dec.set_property("plc", true);
-    dec.set_property("use-inband-fec", fec);
+    dec.set_property("use-inband-fec", timing.fec);
     guard_tiny_gaps(&dec);
+    if timing.fec {
+        report_held_frame(&dec, timing.frame_ms);
+    }
     Ok(dec)
+}
+
+/// With FEC, opusdec holds one packet back until the next arrives, but reports the 120 ms of
+/// the longest possible Opus packet as its latency; every output would then be scheduled
+/// 120 ms late. Our packets are one frame long, so one frame is what it adds.
+fn report_held_frame(dec: &gst::Element, frame_ms: u32) {
+    let Some(pad) = dec.static_pad("src") else {
+        return;
+    };
+    let Some(sink) = dec.static_pad("sink") else {
+        return;
+    };
+    let held = gst::ClockTime::from_mseconds(u64::from(frame_ms));
+    pad.add_probe(
+        gst::PadProbeType::QUERY_UPSTREAM | gst::PadProbeType::PULL,
+        move |_, info| {
+            let Some(gst::PadProbeData::Query(query)) = info.data.as_mut() else {
+                return gst::PadProbeReturn::Ok;
+            };
+            if let gst::QueryViewMut::Latency(latency) = query.view_mut() {
+                let mut upstream = gst::query::Latency::new();
+                if sink.peer_query(&mut upstream) {
+                    let (live, min, max) = upstream.result();
+                    latency.set(live, min + held, max.map(|max| max + held));
+                }
+            }
+            gst::PadProbeReturn::Ok
+        },
+    );
 }
 
 /// Drops "lost" gaps shorter than Opus can conceal. On a busy machine the jitter buffer
@@ -345,7 +384,11 @@ mod tests {
     fn the_guarded_decoder_keeps_its_timeline_through_tiny_gaps() {
         gst::init().expect("gstreamer");
         for fec in [true, false] {
-            let end = decode_with_tiny_gaps(make_decoder(fec).expect("decoder"), 8);
+            let timing = AudioTiming {
+                fec,
+                ..crate::config::LatencyMode::Standard.timing()
+            };
+            let end = decode_with_tiny_gaps(make_decoder(timing).expect("decoder"), 8);
             // With FEC the decoder holds the last packet back until the next one comes.
             let expected = if fec {
                 FRAME * (FRAMES - 1)

@@ -94,6 +94,13 @@ pub fn run() {
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
                 webview::configure(&window)?;
             }
+            // So that the first Join does not wait for the engine's start-up work.
+            #[cfg(target_os = "linux")]
+            std::thread::spawn(|| {
+                if let Err(error) = tincan_engine::Engine::prepare() {
+                    eprintln!("tincan: audio engine not prepared: {error}");
+                }
+            });
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
                 if termination().await {

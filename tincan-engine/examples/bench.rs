@@ -21,6 +21,8 @@ const QUIET_DB: f64 = -60.0;
 
 /// Readings of every engine's level events: (engine, remote peer, clock ns, rms dB).
 type Levels = Arc<Mutex<Vec<(usize, String, u64, f64)>>>;
+/// Clock time at which each engine first saw a peer connected.
+type Connected = Arc<Mutex<Vec<u64>>>;
 
 struct Member {
     engine: Engine,
@@ -56,7 +58,12 @@ fn clock_ns() -> u64 {
 }
 
 /// Starts `n` engines, each with a peer for every other one, and routes their events.
-fn start(n: usize, rt: &tokio::runtime::Runtime, levels: &Levels) -> Vec<Member> {
+fn start(
+    n: usize,
+    rt: &tokio::runtime::Runtime,
+    levels: &Levels,
+    connected: &Connected,
+) -> Vec<Member> {
     let mut members = Vec::new();
     let mut receivers = Vec::new();
     for _ in 0..n {
@@ -80,6 +87,7 @@ fn start(n: usize, rt: &tokio::runtime::Runtime, levels: &Levels) -> Vec<Member>
             .map(|j| (j.to_string(), members[j].peers[&i].clone()))
             .collect();
         let levels = levels.clone();
+        let connected = connected.clone();
         rt.spawn(async move {
             while let Some(event) = events.recv().await {
                 match event {
@@ -95,6 +103,10 @@ fn start(n: usize, rt: &tokio::runtime::Runtime, levels: &Levels) -> Vec<Member>
                         let mut readings = levels.lock().expect("levels");
                         readings.push((i, peer, level.clock_time_ns, level.rms_db));
                     }
+                    EngineEvent::ConnectionState {
+                        state: tincan_engine::ConnectionState::Connected,
+                        ..
+                    } => connected.lock().expect("connected").push(clock_ns()),
                     _ => {}
                 }
             }
@@ -173,10 +185,13 @@ fn rss_mib() -> f64 {
 fn call(n: usize, rt: &tokio::runtime::Runtime) {
     let levels: Levels = Arc::default();
     let rss_before = rss_mib();
-    let members = start(n, rt, &levels);
+    let connected: Connected = Arc::default();
     let joined = clock_ns();
+    let members = start(n, rt, &levels, &connected);
+    let built = clock_ns();
     let started = Instant::now();
     rt.block_on(negotiate_all(&members));
+    let negotiated = clock_ns();
     // Every engine must hear every other one.
     let mut worst = 0u64;
     for i in 0..n {
@@ -196,6 +211,16 @@ fn call(n: usize, rt: &tokio::runtime::Runtime) {
     }
     println!(
         "{n}-person call: join to first audio (slowest pair): {:.0} ms",
+        worst as f64 / 1e6
+    );
+    let last_connected = connected.lock().expect("connected").iter().copied().max();
+    let since = |t: u64| t.saturating_sub(joined) as f64 / 1e6;
+    println!(
+        "{n}-person call: engines and peers built {:.0} ms, descriptions exchanged {:.0} ms, \
+         all connected (ICE + DTLS) {:.0} ms, first audio everywhere {:.0} ms",
+        since(built),
+        since(negotiated),
+        last_connected.map_or(f64::NAN, since),
         worst as f64 / 1e6
     );
 
@@ -300,6 +325,11 @@ fn main() {
             .expect("netns-run.sh");
         std::process::exit(status.code().unwrap_or(1));
     }
+    let prepared = Engine::prepare().expect("prepare");
+    println!(
+        "start-up (plugins, DTLS certificate), done once per process before any call: {:.0} ms",
+        prepared.as_secs_f64() * 1e3
+    );
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     call(2, &rt);
     call(4, &rt);

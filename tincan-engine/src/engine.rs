@@ -82,6 +82,20 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// Does once, ahead of the first call, what the first connection of a process would
+    /// otherwise wait for: loading GStreamer's plugins and making the DTLS certificate that
+    /// every connection shares (an RSA key: a second on a slow machine). Blocks while it works;
+    /// returns how long that took.
+    pub fn prepare() -> Result<Duration> {
+        let started = std::time::Instant::now();
+        gst::init().map_err(|e| EngineError::Init(e.to_string()))?;
+        // A DTLS decoder makes (or finds) the process's certificate as it is created.
+        gst::ElementFactory::make("dtlsdec")
+            .build()
+            .map_err(|_| EngineError::Pipeline("could not create dtlsdec".into()))?;
+        Ok(started.elapsed())
+    }
+
     /// Checks the installed elements, builds the pipeline and starts capturing.
     pub fn new(config: EngineConfig) -> Result<(Engine, Events)> {
         gst::init().map_err(|e| EngineError::Init(e.to_string()))?;

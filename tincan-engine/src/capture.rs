@@ -105,7 +105,9 @@ pub(crate) fn make_dsp(settings: DspSettings, probe: Option<&str>) -> Result<gst
     let Some(probe) = probe.filter(|_| settings.any()) else {
         return make("identity", DSP);
     };
-    let dsp = make("webrtcdsp", DSP)?;
+    let dsp = gst::ElementFactory::make("webrtcdsp")
+        .build()
+        .map_err(|_| EngineError::Pipeline("could not create webrtcdsp".into()))?;
     dsp.set_property("probe", probe);
     dsp.set_property("echo-cancel", settings.echo_cancellation);
     dsp.set_property("noise-suppression", settings.noise_suppression);
@@ -113,8 +115,32 @@ pub(crate) fn make_dsp(settings: DspSettings, probe: Option<&str>) -> Result<gst
     // The real output latency is unknown (sound server, Bluetooth), so let the canceller
     // estimate the delay itself.
     dsp.set_property("delay-agnostic", true);
-    Ok(dsp)
+    // webrtcdsp's gain control lifts speech to peaks near full scale whatever its target
+    // properties say (about +7 dB on speech at -27 dBFS RMS, peaks at -1 dBFS), and Opus then
+    // clips; a fixed trim after it leaves the headroom a browser's gain control keeps.
+    let trim = make("volume", "capture-agc-trim")?;
+    trim.set_property(
+        "volume",
+        if settings.auto_gain_control {
+            AGC_TRIM
+        } else {
+            1.0
+        },
+    );
+    let bin = gst::Bin::with_name(DSP);
+    bin.add_many([&dsp, &trim])?;
+    dsp.link(&trim)?;
+    for (element, name) in [(&dsp, "sink"), (&trim, "src")] {
+        let pad = element
+            .static_pad(name)
+            .ok_or_else(|| EngineError::Pipeline(format!("processing {name} pad missing")))?;
+        bin.add_pad(&gst::GhostPad::with_target(&pad)?)?;
+    }
+    Ok(bin.upcast())
 }
+
+/// The trim after webrtcdsp's gain control: -6 dB.
+const AGC_TRIM: f64 = 0.5;
 
 /// Builds the capture chain into the pipeline.
 pub(crate) fn build(

@@ -121,6 +121,9 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
     })
 }
 
+/// How long a new peer's descriptions wait for the capture's first buffer.
+const FIRST_BUFFER_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// webrtcbin 1.22 never starts sending on a pad that got its caps only after a description
 /// was applied, so descriptions wait until the first buffer (and so the caps before it) has
 /// gone in. A timer ends the wait should the capture be stuck; it is a plain thread because
@@ -137,7 +140,15 @@ fn watch_first_buffer(queue_src: &gst::Pad) -> watch::Receiver<bool> {
     let spawned = std::thread::Builder::new()
         .name("tincan-peer-ready".into())
         .spawn(move || {
-            std::thread::sleep(std::time::Duration::from_secs(2));
+            // Generous: a description that goes out before the first buffer leaves the call
+            // silent for good, while a capture that starts late on a busy machine only delays it.
+            std::thread::sleep(FIRST_BUFFER_WAIT);
+            if !*tx.borrow() {
+                gst::warning!(
+                    gst::CAT_DEFAULT,
+                    "no captured audio within {FIRST_BUFFER_WAIT:?}; negotiating without it"
+                );
+            }
             tx.send_replace(true);
         });
     if spawned.is_err() {

@@ -17,6 +17,8 @@ import { createDevices } from './devices.js';
 // The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
 // levels). Views only draw; this module decides.
 
+// How often levels are read for the meters and rings while the window is visible; the view
+// draws only changes big enough to see.
 const LEVEL_INTERVAL_MS = 100;
 const AUDIO_SETTINGS = ['echoCancellation', 'noiseSuppression', 'autoGainControl', 'testTone'];
 
@@ -182,7 +184,7 @@ function enterCall(address) {
   callView.setMuted(app.media.muted);
   callView.startDuration(app.session.startedAt ?? Date.now());
   renderCall();
-  app.levelTimer = setInterval(updateLevels, LEVEL_INTERVAL_MS);
+  watchLevels();
   const onKey = (ev) => handleShortcut(ev);
   document.addEventListener('keydown', onKey);
   app.cleanups.push(() => document.removeEventListener('keydown', onKey));
@@ -202,6 +204,18 @@ function renderCall() {
   const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
   callView.renderParticipants({ selfName: app.name, selfSource: source, muted: snap.muted, peers: snap.peers });
   devices.applyOutput();
+}
+
+// Nobody sees the meters of a hidden window: stop reading levels until it is shown again.
+function watchLevels() {
+  const sync = () => {
+    clearInterval(app.levelTimer);
+    app.levelTimer = document.hidden ? null : setInterval(updateLevels, LEVEL_INTERVAL_MS);
+    if (!document.hidden) updateLevels();
+  };
+  sync();
+  document.addEventListener('visibilitychange', sync);
+  app.cleanups.push(() => document.removeEventListener('visibilitychange', sync));
 }
 
 function updateLevels() {

@@ -33,6 +33,19 @@ const controls = document.querySelector('.controls');
 const devicesToggle = document.getElementById('devices-toggle');
 
 const SPEAKING_LEVEL = 0.04;
+// Levels are drawn in steps the eye can tell apart: the mic meter in 40 (a few pixels each at its
+// width), the ring's spread in 10 (half a pixel each). A level that stays within a step redraws
+// nothing, so a steady voice or tone costs no frames at all.
+const METER_STEPS = 40;
+const RING_STEPS = 10;
+// A reading must move this far past the step shown before it is redrawn, or noise on a step's
+// edge would flip it back and forth on every poll.
+const HYSTERESIS = 0.75;
+// Levels fall back gradually (per poll) rather than at once, like a VU meter: a meter that drops
+// to nothing between syllables flickers, and every flicker is a frame.
+const RELEASE = 0.55;
+// The speaking highlight stays on through short pauses between words.
+const SPEAKING_HOLD_MS = 400;
 const STATE_LABELS = {
   new: 'Connecting',
   connecting: 'Connecting',
@@ -44,8 +57,14 @@ const STATE_LABELS = {
 
 const tiles = new Map();
 let durationTimer = null;
+let durationStart = null;
+let shownSeconds = -1;
 let handlers = null;
 let copyTimer = null;
+// The mic meter: its smoothed level, the step and mute look it shows, and those it is to show at
+// the next frame.
+const meter = { level: 0, step: 0, muted: false, wantStep: 0, wantMuted: false };
+let levelFrame = 0;
 
 export function initCall(callbacks) {
   handlers = callbacks;
@@ -60,6 +79,25 @@ export function initCall(callbacks) {
     devicesToggle.setAttribute('aria-expanded', String(open));
     controls.classList.toggle('show-devices', open);
   });
+  // A hidden window draws nothing; the clock catches up the moment it is shown again.
+  document.addEventListener('visibilitychange', () => {
+    if (durationStart === null) return;
+    if (document.hidden) {
+      clearTimeout(durationTimer);
+      durationTimer = null;
+    } else if (durationTimer === null) {
+      tickDuration();
+    }
+  });
+}
+
+// Writes only what differs: an unchanged value written again still costs a style recalc.
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }
 
 async function copyShareAddress() {
@@ -111,21 +149,32 @@ function formatDuration(ms) {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+// The clock wakes just after each whole second of the call, so it neither drifts nor skips a
+// second, and draws only when the shown second changes.
+function tickDuration() {
+  const ms = Math.max(0, Date.now() - durationStart);
+  const seconds = Math.floor(ms / 1000);
+  if (seconds !== shownSeconds) {
+    shownSeconds = seconds;
+    callDuration.textContent = formatDuration(ms);
+    callDuration.setAttribute('datetime', `PT${seconds}S`);
+  }
+  durationTimer = document.hidden ? null : setTimeout(tickDuration, 1000 - (ms % 1000) + 15);
+}
+
 export function startDuration(startedAt) {
   stopDuration();
-  const tick = () => {
-    const ms = Date.now() - startedAt;
-    callDuration.textContent = formatDuration(ms);
-    callDuration.setAttribute('datetime', `PT${Math.floor(ms / 1000)}S`);
-  };
-  tick();
-  durationTimer = setInterval(tick, 1000);
+  durationStart = startedAt;
+  tickDuration();
 }
 
 export function stopDuration() {
-  clearInterval(durationTimer);
+  clearTimeout(durationTimer);
   durationTimer = null;
+  durationStart = null;
+  shownSeconds = -1;
   callDuration.textContent = '0:00';
+  callDuration.removeAttribute('datetime');
 }
 
 function initials(name) {
@@ -149,6 +198,11 @@ function createTile(id, self) {
     volumeLabel: node.querySelector('.p-volume-label'),
     slider: node.querySelector('input[type="range"]'),
     speaking: false,
+    speakingUntil: 0,
+    wantSpeaking: false,
+    level: 0,
+    ringStep: 0,
+    wantRing: 0,
   };
   node.dataset.id = String(id);
   if (self) {
@@ -191,47 +245,91 @@ export function renderParticipants({ selfName, selfSource, muted, peers }) {
     previous = tile.node;
     updateTile(tile, row, muted);
   }
-  alone.hidden = peers.length > 0;
+  if (alone.hidden !== peers.length > 0) alone.hidden = peers.length > 0;
   const people = peers.length + 1;
-  callCount.textContent = people === 1 ? 'just you' : `${people} people`;
+  setText(callCount, people === 1 ? 'just you' : `${people} people`);
 }
 
 function updateTile(tile, row, muted) {
   const name = row.name || 'Guest';
-  tile.initials.textContent = initials(name);
+  setText(tile.initials, initials(name));
   if (row.self) {
-    tile.name.textContent = `${name} (you)`;
-    tile.state.textContent = muted ? 'Muted' : 'Mic on';
-    tile.state.dataset.state = muted ? 'muted' : 'connected';
-    tile.node.dataset.muted = String(muted);
-    tile.qualityText.textContent = row.source;
-    tile.dot.hidden = true;
+    setText(tile.name, `${name} (you)`);
+    setText(tile.state, muted ? 'Muted' : 'Mic on');
+    setAttr(tile.state, 'data-state', muted ? 'muted' : 'connected');
+    setAttr(tile.node, 'data-muted', String(muted));
+    setText(tile.qualityText, row.source);
+    if (!tile.dot.hidden) tile.dot.hidden = true;
     return;
   }
-  tile.name.textContent = name;
+  setText(tile.name, name);
   const connected = row.connectionState === 'connected';
   // A muted peer is still connected; muted is the more useful thing to show.
-  tile.state.textContent = connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState;
-  tile.state.dataset.state = connected && row.muted ? 'muted' : row.connectionState;
-  tile.node.dataset.muted = String(Boolean(row.muted));
-  tile.volumeLabel.textContent = `Volume for ${name}`;
-  tile.slider.setAttribute('aria-valuetext', `${Math.round(row.volume * 100)}%`);
-  if (document.activeElement !== tile.slider) tile.slider.value = String(Math.round(row.volume * 100));
+  setText(tile.state, connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState);
+  setAttr(tile.state, 'data-state', connected && row.muted ? 'muted' : row.connectionState);
+  setAttr(tile.node, 'data-muted', String(Boolean(row.muted)));
+  setText(tile.volumeLabel, `Volume for ${name}`);
+  const percent = String(Math.round(row.volume * 100));
+  setAttr(tile.slider, 'aria-valuetext', `${percent}%`);
+  if (document.activeElement !== tile.slider && tile.slider.value !== percent) tile.slider.value = percent;
 }
 
-// Called a few times a second with 0..1 levels; drives the speaking rings and the mic meter.
+// The step to show for a 0..1 level, given the step shown now.
+function levelStep(level, steps, current) {
+  if (!(level > 0)) return 0;
+  const exact = Math.min(1, level) * steps;
+  if (Math.abs(exact - current) < HYSTERESIS) return current;
+  return Math.round(exact);
+}
+
+// Instant rise, gradual fall.
+function ballistic(previous, level) {
+  const next = Math.max(level, previous * RELEASE);
+  return next < 0.001 ? 0 : next;
+}
+
+// Called a few times a second with 0..1 levels, which drive the speaking rings and the mic meter.
+// Only a change by a visible step asks for an animation frame (there are none while the window is
+// hidden), so a quiet or steady call draws nothing and wakes no rendering at all.
 export function updateLevels({ self, peers, muted }) {
-  micMeterFill.style.transform = `scaleX(${self.toFixed(3)})`;
-  micMeter.setAttribute('aria-valuenow', String(Math.round(self * 100)));
-  micMeter.dataset.muted = String(muted);
+  const now = performance.now();
+  meter.level = ballistic(meter.level, self);
+  meter.wantStep = levelStep(meter.level, METER_STEPS, meter.wantStep);
+  meter.wantMuted = muted;
+  let changed = meter.wantStep !== meter.step || meter.wantMuted !== meter.muted;
   for (const [key, tile] of tiles) {
-    const level = key === 'self' ? (muted ? 0 : self) : peers.get(key) ?? 0;
+    const heard = key === 'self' ? (muted ? 0 : self) : peers.get(key) ?? 0;
+    tile.level = ballistic(tile.level, heard);
     // Ring size follows loudness on a square-root curve so quiet speech still shows.
-    tile.node.style.setProperty('--level', Math.min(1, Math.sqrt(level)).toFixed(3));
-    const speaking = level > SPEAKING_LEVEL;
-    if (speaking !== tile.speaking) {
-      tile.speaking = speaking;
-      tile.node.dataset.speaking = String(speaking);
+    tile.wantRing = levelStep(Math.sqrt(tile.level), RING_STEPS, tile.wantRing);
+    if (heard > SPEAKING_LEVEL) tile.speakingUntil = now + SPEAKING_HOLD_MS;
+    // Muting is shown at once, not after the hold.
+    tile.wantSpeaking = heard > SPEAKING_LEVEL || (now < tile.speakingUntil && !(key === 'self' && muted));
+    changed ||= tile.wantRing !== tile.ringStep || tile.wantSpeaking !== tile.speaking;
+  }
+  if (changed && !levelFrame) levelFrame = requestAnimationFrame(drawLevels);
+}
+
+function drawLevels() {
+  levelFrame = 0;
+  if (meter.wantStep !== meter.step) {
+    meter.step = meter.wantStep;
+    micMeterFill.style.transform = `scaleX(${meter.step / METER_STEPS})`;
+    micMeter.setAttribute('aria-valuenow', String(Math.round((meter.step / METER_STEPS) * 100)));
+  }
+  if (meter.wantMuted !== meter.muted) {
+    meter.muted = meter.wantMuted;
+    micMeter.dataset.muted = String(meter.muted);
+  }
+  for (const tile of tiles.values()) {
+    if (tile.wantRing !== tile.ringStep) {
+      tile.ringStep = tile.wantRing;
+      // On the avatar, the only element that uses it, so no other element's style is recomputed.
+      tile.avatar.style.setProperty('--level', String(tile.ringStep / RING_STEPS));
+    }
+    if (tile.wantSpeaking !== tile.speaking) {
+      tile.speaking = tile.wantSpeaking;
+      tile.node.dataset.speaking = String(tile.speaking);
     }
   }
 }
@@ -249,10 +347,10 @@ export function updateQuality(statsById) {
   for (const [key, tile] of tiles) {
     if (key === 'self') continue;
     const summary = statsById[key];
-    tile.qualityText.textContent = formatQuality(summary);
+    setText(tile.qualityText, formatQuality(summary));
     const quality = rateQuality(summary);
-    tile.dot.dataset.quality = quality;
-    tile.quality.title = `Round-trip time, packet loss and incoming bitrate (${quality})`;
+    setAttr(tile.dot, 'data-quality', quality);
+    setAttr(tile.quality, 'title', `Round-trip time, packet loss and incoming bitrate (${quality})`);
   }
 }
 
@@ -298,8 +396,12 @@ export function resetCall() {
   devicesToggle.setAttribute('aria-expanded', 'false');
   controls.classList.remove('show-devices');
   setMuted(false);
+  cancelAnimationFrame(levelFrame);
+  levelFrame = 0;
+  Object.assign(meter, { level: 0, step: 0, muted: false, wantStep: 0, wantMuted: false });
   micMeterFill.style.transform = 'scaleX(0)';
   micMeter.setAttribute('aria-valuenow', '0');
+  micMeter.dataset.muted = 'false';
   share.hidden = true;
   copyStatus.textContent = '';
   clearTimeout(copyTimer);

@@ -102,6 +102,8 @@ pub async fn engine_start<R: Runtime>(
         ice_servers: options.ice_servers,
         timing: options.latency.timing(),
         level_events: true,
+        // The page draws levels at 10 Hz; more events would only cost the web view time.
+        level_interval: std::time::Duration::from_millis(100),
         ..EngineConfig::default()
     };
     // Building the pipeline probes devices and plugins, which can block for a moment.

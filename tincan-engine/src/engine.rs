@@ -111,6 +111,10 @@ impl Engine {
             .then(|| format!("tincan-echo-probe-{number}"));
         let devices = Devices::start(config.monitor_devices);
         let pipeline = gst::Pipeline::with_name(&format!("tincan-engine-{number}"));
+        // The sound server's clock stops while its stream runs dry: with short device buffers a
+        // busy moment would freeze the whole pipeline, and the call would fall silent for good.
+        // The system clock never stops; the sink follows it by resampling.
+        pipeline.use_clock(Some(&gst::SystemClock::obtain()));
         let (source, input) = capture::make_source(&config.input, &devices, config.timing)?;
         let dsp = capture::make_dsp(processing_for(input, config.dsp), probe.as_deref())?;
         capture::build(

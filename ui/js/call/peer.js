@@ -5,21 +5,91 @@ import { summarizeStats } from './stats.js';
 // One remote participant: a peer connection negotiated with the "perfect negotiation" scheme, so
 // either side may renegotiate (ICE restart, new tracks) at any time and offer collisions resolve
 // themselves: the impolite side ignores a colliding offer, the polite side rolls back and answers.
+//
+// The connection itself may be replaced during the call. The native engine can neither restart ICE
+// nor roll back in place: it rebuilds its connection, with a new DTLS session, and a browser's
+// connection cannot follow (it keeps its DTLS session with the one that is gone). So a description
+// from another connection than the one ours negotiated with (see connectionIdentity) makes this
+// side open a fresh connection too, and the two fresh ones negotiate like any others. A browser
+// keeps its identity for its connection's whole life, so between browsers ICE restarts stay
+// restarts.
 
 const OFFER_WAIT_MS = 4000;
 const DISCONNECTED_GRACE_MS = 3000;
+// A connection that was up and is not back this long after the last description went either way
+// is tried again: a restart made while the network was gone gathered no addresses (a native
+// connection never gathers again), or a negotiation got stuck. The polite side waits longer, so
+// the two ends do not start over at the same moment and it only steps in if the other does not.
+const RECOVERY_RETRY_MS = 10000;
+const POLITE_RECOVERY_RETRY_MS = 15000;
+// A far side that changes its identity again and again within seconds is looping, not recovering:
+// past this many replacements in a window, descriptions are applied as they come and the recovery
+// retry gets its turn later.
+const MAX_REPLACEMENTS = 8;
+const REPLACEMENT_WINDOW_MS = 60000;
+// Totals that keep counting across a replacement, so they describe the participant, not one of
+// its connections.
+const CARRIED_COUNTERS = [
+  'packetsReceived', 'packetsLost', 'bytesReceived', 'bytesSent', 'packetsSent', 'totalAudioEnergy', 'totalSamplesDuration',
+];
+
+// Which connection a description comes from: its DTLS certificate fingerprints (session or media
+// level) and the session id of its o= line, in one comparable string; '' when it names neither.
+// A browser keeps both for a connection's whole life. The native engine shares one certificate
+// among its connections and repeats the offerer's o= line in its answers, so its descriptions are
+// sent with a session id of their own (withConnectionSessionId).
+export function connectionIdentity(sdp) {
+  const fingerprints = new Set();
+  let session = '';
+  for (const raw of String(sdp ?? '').split(/\r?\n/)) {
+    const line = raw.trim();
+    const fingerprint = /^a=fingerprint:\s*(\S+)\s+(\S+)/i.exec(line);
+    if (fingerprint) fingerprints.add(`${fingerprint[1].toLowerCase()} ${fingerprint[2].toUpperCase()}`);
+    else if (!session && line.startsWith('o=')) session = line.slice(2).split(/\s+/)[1] ?? '';
+  }
+  if (!fingerprints.size && !session) return '';
+  return `${[...fingerprints].sort().join(',')} ${session}`;
+}
+
+// Gives a native connection's description the session id of that connection: every native
+// connection has ICE credentials of its own for its whole life (it is rebuilt to restart ICE), so
+// a 63-bit hash (FNV-1a) of the ICE username fragment names it.
+export function withConnectionSessionId(sdp) {
+  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+  if (!ufrag) return sdp;
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(ufrag)) {
+    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  const id = (hash & 0x7fffffffffffffffn).toString();
+  return sdp.replace(/^o=(\S+) \S+ /m, (_, user) => `o=${user} ${id} `);
+}
 
 export class Peer {
   #send;
   #onChange;
+  #engine;
+  #rtcConfig;
+  #localMedia;
   #queue = Promise.resolve();
   #makingOffer = false;
   #ignoreOffer = false;
   #answerPending = false;
+  #applyingRemote = false;
   #awaitingOffer;
   #offerTimer = null;
   #graceTimer = null;
+  #recoveryTimer = null;
+  #lastSignalAt = 0;
+  // Our identity in the last description sent, and when the last offer/answer exchange completed:
+  // when the native engine rebuilds for a restart, ours changes too, and a new far side in the
+  // answer is expected, not a sign to replace.
+  #sentIdentity = null;
+  #negotiatedLocal = null;
+  #replacedAt = [];
   #lastStats = null;
+  #latestOwn = null;
+  #carried = null;
   #closed = false;
 
   constructor({ id, name, polite, initiator, engine, rtcConfig, localMedia, send, onChange }) {
@@ -33,17 +103,26 @@ export class Peer {
     this.sinkId = '';
     this.remoteMuted = false;
     this.restarts = 0;
+    this.replacements = 0;
     this.quality = null;
     this.#send = send;
     this.#onChange = onChange;
+    this.#engine = engine;
+    this.#rtcConfig = rtcConfig;
+    this.#localMedia = localMedia;
     // The protocol has the newcomer make the first offer; the others wait for it so the first
     // exchange is collision-free, and only step in if it never comes.
     this.#awaitingOffer = !initiator;
 
-    this.pc = engine.createPeerConnection(rtcConfig);
     this.audio = null;
-    if (!engine.handlesMedia) this.#attachMedia(localMedia);
-    this.#wireEvents();
+    if (!engine.handlesMedia) {
+      // Playing through an element (even one outside the document) is what makes the browser
+      // decode and mix the remote audio; it also carries the per-participant volume and output
+      // device, and outlives the connections it plays.
+      this.audio = new Audio();
+      this.audio.autoplay = true;
+    }
+    this.#openConnection();
 
     if (this.#awaitingOffer) {
       this.#offerTimer = setTimeout(() => {
@@ -53,15 +132,27 @@ export class Peer {
     }
   }
 
-  #attachMedia(localMedia) {
-    if (localMedia?.track) this.pc.addTrack(localMedia.track, localMedia.stream);
-    // Playing through an element (even one outside the document) is what makes the browser decode
-    // and mix the remote audio; it also carries the per-participant volume and output device.
-    this.audio = new Audio();
-    this.audio.autoplay = true;
-    this.pc.addEventListener('track', ({ track, streams }) => {
-      if (track.kind !== 'audio') return;
-      this.audio.srcObject = streams[0] ?? new MediaStream([track]);
+  #openConnection() {
+    const pc = this.#engine.createPeerConnection(this.#rtcConfig);
+    this.pc = pc;
+    this.#lastStats = null;
+    this.#latestOwn = null;
+    this.#sentIdentity = null;
+    this.#negotiatedLocal = null;
+    if (this.audio) this.#attachMedia(pc);
+    // The native engine plays audio itself and takes the volume on its connection object.
+    else if (this.volume !== 1 && typeof pc.setVolume === 'function') pc.setVolume(this.volume);
+    this.#wireEvents(pc);
+  }
+
+  #attachMedia(pc) {
+    // The media's current track: a replaceTrack since the call started (another microphone, the
+    // test tone) is what a new connection must send too.
+    const track = this.#localMedia?.track;
+    if (track) pc.addTrack(track, ...(this.#localMedia.stream ? [this.#localMedia.stream] : []));
+    pc.addEventListener('track', ({ track: remote, streams }) => {
+      if (pc !== this.pc || remote.kind !== 'audio') return;
+      this.audio.srcObject = streams[0] ?? new MediaStream([remote]);
       this.audio.volume = this.volume;
       this.audio.play().catch(() => {
         // Autoplay without a user gesture may be refused; main.js retries on the next click.
@@ -70,15 +161,19 @@ export class Peer {
     });
   }
 
-  #wireEvents() {
-    const pc = this.pc;
+  // Every handler checks it still speaks for the current connection: a replaced one may have
+  // events in flight.
+  #wireEvents(pc) {
     pc.onnegotiationneeded = () => {
-      if (this.#awaitingOffer) return;
+      // While an offer is applied and answered, that exchange is the negotiation; the native
+      // engine announces one when it rebuilds for a restarting offer, and a second offer made then
+      // would cross the answer.
+      if (pc !== this.pc || this.#awaitingOffer || this.#applyingRemote) return;
       this.#negotiate();
     };
     pc.onicecandidate = ({ candidate }) => {
       // A null candidate only marks the end of gathering; the protocol has no message for it.
-      if (!candidate || !candidate.candidate) return;
+      if (pc !== this.pc || !candidate || !candidate.candidate) return;
       const json = typeof candidate.toJSON === 'function' ? candidate.toJSON() : candidate;
       this.#send({
         type: 'candidate',
@@ -86,7 +181,20 @@ export class Peer {
         candidate: { candidate: json.candidate, sdpMid: json.sdpMid, sdpMLineIndex: json.sdpMLineIndex },
       });
     };
-    pc.onconnectionstatechange = () => this.#handleConnectionState();
+    pc.onconnectionstatechange = () => {
+      if (pc === this.pc) this.#handleConnectionState();
+    };
+  }
+
+  #unwire(pc) {
+    pc.onnegotiationneeded = null;
+    pc.onicecandidate = null;
+    pc.onconnectionstatechange = null;
+    try {
+      pc.close();
+    } catch {
+      // Already closed.
+    }
   }
 
   #handleConnectionState() {
@@ -94,37 +202,132 @@ export class Peer {
     const state = this.pc.connectionState;
     clearTimeout(this.#graceTimer);
     this.#graceTimer = null;
-    if (state === 'connected' && this.connectedAt === null) this.connectedAt = performance.now();
+    if (state === 'connected') {
+      if (this.connectedAt === null) this.connectedAt = performance.now();
+      clearTimeout(this.#recoveryTimer);
+      this.#recoveryTimer = null;
+    } else if (this.connectedAt !== null) {
+      this.#armRecovery();
+    }
     if (state === 'failed') {
-      this.#restartIce();
+      this.#restartIce('the connection failed');
     } else if (state === 'disconnected') {
       // Brief disconnections often heal by themselves; restart only if this one does not.
       this.#graceTimer = setTimeout(() => {
-        if (this.pc.connectionState === 'disconnected') this.#restartIce();
+        if (this.pc.connectionState === 'disconnected') this.#restartIce('the connection dropped');
       }, DISCONNECTED_GRACE_MS);
     }
     this.#onChange(this);
   }
 
-  #restartIce() {
-    if (this.#closed || typeof this.pc.restartIce !== 'function') return;
+  // The native engine restarts ICE by rebuilding its connection in place, which may race calls
+  // still in flight on it; a fresh connection object is the same thing to the far side and leaves
+  // the old one alone. Each of its connections is named by its ICE credentials
+  // (withConnectionSessionId).
+  get #rebuildsToRestart() {
+    return this.#engine.name === 'native';
+  }
+
+  #restartIce(why = 'the connection dropped') {
+    if (this.#closed) return;
+    if (this.#rebuildsToRestart && this.#startOver(`restarting ICE: ${why}`)) return;
+    if (typeof this.pc.restartIce !== 'function') return;
+    console.info(`restarting ICE with ${this.id}: ${why}`);
     this.restarts += 1;
     this.#awaitingOffer = false;
     this.pc.restartIce();
   }
 
+  // A fresh connection that offers at once. Returns false when the replacement rate says no.
+  #startOver(reason) {
+    if (!this.#replaceConnection(reason)) return false;
+    this.restarts += 1;
+    this.#awaitingOffer = false;
+    this.#negotiate();
+    return true;
+  }
+
+  #armRecovery(delay = this.polite ? POLITE_RECOVERY_RETRY_MS : RECOVERY_RETRY_MS) {
+    if (this.#recoveryTimer !== null || this.#closed) return;
+    this.#recoveryTimer = setTimeout(() => {
+      this.#recoveryTimer = null;
+      if (this.#closed || this.pc.connectionState === 'connected') return;
+      // A negotiation still going on (perhaps started by the far side) gets its time first.
+      const wait = this.polite ? POLITE_RECOVERY_RETRY_MS : RECOVERY_RETRY_MS;
+      const quiet = performance.now() - this.#lastSignalAt;
+      if (quiet < wait) {
+        this.#armRecovery(wait - quiet);
+        return;
+      }
+      this.#recover();
+      this.#armRecovery();
+    }, delay);
+  }
+
+  // A connection that stayed down after restarting: restart again where that can produce an offer,
+  // else (an offer of ours went unanswered) start over on a fresh connection.
+  #recover() {
+    if (this.pc.signalingState === 'stable') {
+      this.#restartIce('still down after restarting');
+      return;
+    }
+    this.#startOver('still down, with an offer unanswered');
+  }
+
+  // Closes the connection (not the peer) and opens a fresh one from the same engine and settings.
+  // Returns false when the replacement rate says this is a loop.
+  #replaceConnection(reason) {
+    const now = performance.now();
+    this.#replacedAt = this.#replacedAt.filter((at) => now - at < REPLACEMENT_WINDOW_MS);
+    if (this.#replacedAt.length >= MAX_REPLACEMENTS) {
+      console.warn(`not replacing the connection to ${this.id} (${reason}): ${MAX_REPLACEMENTS} replacements within ${REPLACEMENT_WINDOW_MS / 1000} s`);
+      return false;
+    }
+    this.#replacedAt.push(now);
+    this.replacements += 1;
+    console.info(`replacing the connection to ${this.id}: ${reason}`);
+    const old = this.pc;
+    this.#carryCounters();
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = null;
+    clearTimeout(this.#offerTimer);
+    this.#makingOffer = false;
+    this.#ignoreOffer = false;
+    this.#unwire(old);
+    this.#openConnection();
+    if (this.connectedAt !== null) this.#armRecovery();
+    this.#onChange(this);
+    return true;
+  }
+
+  #carryCounters() {
+    const last = this.#latestOwn;
+    if (!last) return;
+    const carried = this.#carried ?? {};
+    for (const key of CARRIED_COUNTERS) carried[key] = (carried[key] ?? 0) + (last[key] ?? 0);
+    this.#carried = carried;
+  }
+
   async #negotiate() {
-    if (this.#closed) return;
+    const pc = this.pc;
+    if (this.#closed || this.#makingOffer) return;
     try {
       this.#makingOffer = true;
-      await this.pc.setLocalDescription();
-      const { type, sdp } = this.pc.localDescription;
-      this.#send({ type, sdp, to: this.id });
+      await pc.setLocalDescription();
+      if (pc === this.pc) this.#sendLocalDescription();
     } catch (err) {
-      console.warn(`could not make an offer to ${this.id}`, err);
+      if (pc === this.pc) console.warn(`could not make an offer to ${this.id}`, err);
     } finally {
-      this.#makingOffer = false;
+      if (pc === this.pc) this.#makingOffer = false;
     }
+  }
+
+  #sendLocalDescription() {
+    const { type, sdp } = this.pc.localDescription;
+    const sent = this.#rebuildsToRestart ? withConnectionSessionId(sdp) : sdp;
+    this.#sentIdentity = connectionIdentity(sent);
+    this.#lastSignalAt = performance.now();
+    this.#send({ type, sdp: sent, to: this.id });
   }
 
   // Signaling messages are handled strictly in arrival order: a candidate must not overtake the
@@ -145,9 +348,23 @@ export class Peer {
     }
   }
 
+  // Whether a description comes from another connection than the one ours negotiated with.
+  #fromNewConnection(description) {
+    const applied = this.pc.remoteDescription;
+    if (!applied) return false;
+    const incoming = connectionIdentity(description.sdp);
+    const current = connectionIdentity(applied.sdp);
+    if (!incoming || !current || incoming === current) return false;
+    // An answer to an offer from our own rebuilt connection (the native engine's ICE restart)
+    // comes from a far side that started over as well: that pair is new on both ends already.
+    return !(description.type === 'answer' && this.#negotiatedLocal !== null
+      && this.#sentIdentity !== this.#negotiatedLocal);
+  }
+
   async #handleDescription(description) {
     if (typeof description.sdp !== 'string') return;
-    const pc = this.pc;
+    this.#lastSignalAt = performance.now();
+    let pc = this.pc;
     const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
     const collision = description.type === 'offer' && !readyForOffer;
     this.#ignoreOffer = !this.polite && collision;
@@ -155,29 +372,47 @@ export class Peer {
     // An answer with no offer outstanding is stale (e.g. from before a rollback).
     if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
 
+    if (this.#fromNewConnection(description)
+      && this.#replaceConnection(`its ${description.type} comes from a new connection`)) {
+      pc = this.pc;
+      if (description.type === 'answer') {
+        // The answer belongs to an offer from the connection just closed; the fresh one offers.
+        this.#awaitingOffer = false;
+        await this.#negotiate();
+        this.#onChange(this);
+        return;
+      }
+    }
+
     this.#answerPending = description.type === 'answer';
+    this.#applyingRemote = description.type === 'offer';
     try {
       await pc.setRemoteDescription(description);
+      if (description.type === 'offer') {
+        this.#awaitingOffer = false;
+        clearTimeout(this.#offerTimer);
+        await pc.setLocalDescription();
+        if (pc === this.pc) this.#sendLocalDescription();
+      }
     } finally {
       this.#answerPending = false;
+      this.#applyingRemote = false;
     }
-    if (description.type === 'offer') {
-      this.#awaitingOffer = false;
-      clearTimeout(this.#offerTimer);
-      await pc.setLocalDescription();
-      const { type, sdp } = pc.localDescription;
-      this.#send({ type, sdp, to: this.id });
-    }
+    this.#negotiatedLocal = this.#sentIdentity;
     this.#onChange(this);
   }
 
   async #handleCandidate(candidate) {
     if (!candidate || typeof candidate.candidate !== 'string') return;
+    const pc = this.pc;
     try {
-      await this.pc.addIceCandidate(candidate);
+      await pc.addIceCandidate(candidate);
     } catch (err) {
-      // Candidates of an offer we chose to ignore are expected to fail.
-      if (!this.#ignoreOffer) console.warn(`bad candidate from ${this.id}`, err);
+      // Candidates of an offer we chose to ignore are expected to fail, and so are those of a
+      // connection replaced (ours or theirs) before its description reached the fresh one.
+      if (!this.#ignoreOffer && pc === this.pc && pc.remoteDescription) {
+        console.warn(`bad candidate from ${this.id}`, err);
+      }
     }
   }
 
@@ -191,7 +426,6 @@ export class Peer {
   setVolume(volume) {
     this.volume = volume;
     if (this.audio) this.audio.volume = volume;
-    // The native engine plays audio itself and takes the volume on its connection object.
     else if (typeof this.pc.setVolume === 'function') this.pc.setVolume(volume);
   }
 
@@ -222,11 +456,19 @@ export class Peer {
   // The periodic poll remembers each summary for the next rate; one-off reads (the test hook) do
   // not, so they cannot shorten the poll's measuring interval.
   async stats({ remember = true } = {}) {
-    const report = await this.pc.getStats();
-    const summary = summarizeStats(report, this.#lastStats);
-    if (remember) {
-      this.#lastStats = summary;
-      this.quality = summary;
+    const pc = this.pc;
+    const carried = this.#carried;
+    const report = await pc.getStats();
+    const current = pc === this.pc;
+    const own = summarizeStats(report, current ? this.#lastStats : null);
+    const summary = { ...own };
+    for (const key of CARRIED_COUNTERS) summary[key] += carried?.[key] ?? 0;
+    if (current) {
+      this.#latestOwn = own;
+      if (remember) {
+        this.#lastStats = own;
+        this.quality = summary;
+      }
     }
     return summary;
   }
@@ -240,6 +482,7 @@ export class Peer {
       iceConnectionState: this.pc.iceConnectionState ?? null,
       signalingState: this.pc.signalingState,
       restarts: this.restarts,
+      replacements: this.replacements,
       volume: this.volume,
       muted: this.remoteMuted,
       // Wall-clock milliseconds, comparable across pages on one machine.
@@ -251,14 +494,8 @@ export class Peer {
     this.#closed = true;
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#graceTimer);
-    this.pc.onnegotiationneeded = null;
-    this.pc.onicecandidate = null;
-    this.pc.onconnectionstatechange = null;
-    try {
-      this.pc.close();
-    } catch {
-      // Already closed.
-    }
+    clearTimeout(this.#recoveryTimer);
+    this.#unwire(this.pc);
     if (this.audio) {
       this.audio.pause();
       this.audio.srcObject = null;

@@ -7,6 +7,7 @@
 //
 // Prints one JSON object per line on stdout: {"event": "loaded"|"in-call"|"connected"|"error", ...}.
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../e2e/lib/browser.mjs';
 
 const url = process.argv[2];
 if (!url) {
@@ -14,18 +15,11 @@ if (!url) {
   process.exit(2);
 }
 
-const executablePath = process.env.TINCAN_CHROMIUM || '/usr/bin/chromium';
 // The e2e tests' flags without the fake capture device, so the microphone is PulseAudio's
-// default source; the fake UI still grants the permission prompt.
+// default source; the fake UI still grants the permission prompt. `--headless` is left to
+// playwright, which is told below.
 const args = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
+  ...CHROMIUM_ARGS.filter((a) => a !== '--use-fake-device-for-media-stream' && a !== '--headless'),
   // The relay is reached on the namespace's address, which browsers do not count as a secure
   // context; without this the page has no getUserMedia.
   `--unsafely-treat-insecure-origin-as-secure=${new URL(url).origin}`,
@@ -47,7 +41,7 @@ process.on('SIGINT', () => shutdown(0));
 
 try {
   // Playwright mutes headless Chromium by default, which plays silence into PulseAudio.
-  browser = await chromium.launch({ executablePath, args, headless, env: process.env, ignoreDefaultArgs: ['--mute-audio'] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args, headless, env: process.env, ignoreDefaultArgs: ['--mute-audio'] });
   const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
   page = await context.newPage();
   page.on('console', (msg) => {

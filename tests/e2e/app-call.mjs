@@ -5,7 +5,6 @@
 //   cargo build -p tincan && scripts/netns-run.sh xvfb-run -a -s "-screen 0 1280x800x24" node --test tests/e2e/app-call.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { useBrowser } from './lib/harness.mjs';
 import { launchApp } from './lib/app.mjs';
 import { serveUi } from './lib/static.mjs';
@@ -13,6 +12,7 @@ import { openParticipant } from './lib/browser.mjs';
 import {
   joinAddress, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, state, sleep,
 } from './lib/call.mjs';
+import { setAddresses } from './lib/netns.mjs';
 
 let browser;
 useBrowser((launched) => { browser = launched; });
@@ -62,19 +62,6 @@ test('the app hosts, a browser joins by the shared address, they hear each other
     await app.close();
   }
 });
-
-// The namespace's two addresses carry every ICE candidate; taking them away cuts the media path
-// while signaling, on loopback, stays up.
-const ADDRESSES = [['10.99.0.1/24', 'tcn0'], ['10.99.0.2/24', 'tcn1']];
-function setAddresses(present) {
-  for (const [addr, dev] of ADDRESSES) {
-    try {
-      execFileSync('ip', ['addr', present ? 'add' : 'del', addr, 'dev', dev], { stdio: 'pipe' });
-    } catch (err) {
-      if (!/File exists|already assigned|Cannot assign/.test(String(err.stderr))) throw err;
-    }
-  }
-}
 
 async function appInbound(app, windowMs) {
   const before = (await app.stats())[0];

@@ -2,7 +2,7 @@
 // own connection (ui/js/call/peer.js). No browser needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connectionIdentity, withConnectionSessionId } from '../../ui/js/call/peer.js';
+import { connectionIdentity, withConnectionSessionId } from '../../ui/js/call/identity.js';
 
 const CHROMIUM_OFFER = [
   'v=0',

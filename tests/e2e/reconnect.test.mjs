@@ -2,12 +2,12 @@
 // rebuild), and the media path dropping (ICE restart on both sides at once).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { withRelay as withRelayIn, useBrowser } from './lib/harness.mjs';
 import { startRelay } from './lib/relay.mjs';
 import {
   joinServed, waitForConnectedPeers, waitForScreen, waitForBanner, measureInbound, state, stats, sleep,
 } from './lib/call.mjs';
+import { setAddresses } from './lib/netns.mjs';
 
 let browser;
 useBrowser((launched) => { browser = launched; });
@@ -46,19 +46,6 @@ test('a relay crash is survived: reconnect, new ids, call rebuilt', { timeout: 9
     assert.ok(heard.rms > 0.05, 'audio after the rebuild');
   });
 });
-
-// The namespace's two addresses carry every ICE candidate; taking them away cuts the media path
-// while signaling (on loopback) stays up.
-const ADDRESSES = [['10.99.0.1/24', 'tcn0'], ['10.99.0.2/24', 'tcn1']];
-function setAddresses(present) {
-  for (const [addr, dev] of ADDRESSES) {
-    try {
-      execFileSync('ip', ['addr', present ? 'add' : 'del', addr, 'dev', dev], { stdio: 'pipe' });
-    } catch (err) {
-      if (!/File exists|Cannot assign/.test(String(err.stderr))) throw err;
-    }
-  }
-}
 
 test('a network outage: both sides restart ICE at once and the call comes back', { timeout: 90000 }, async () => {
   await withRelayIn(browser, {}, async ({ open }) => {

@@ -13,9 +13,9 @@ use crate::playout;
 use crate::plugins::{self, MissingElement};
 use crate::state::{PeerEntry, State};
 use crate::stats::PeerStats;
+pub use crate::status::EngineStatus;
 use crate::webrtc;
 use gst::prelude::*;
-use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -27,30 +27,6 @@ use tokio::sync::mpsc;
 pub type Events = mpsc::UnboundedReceiver<EngineEvent>;
 
 static ENGINES: AtomicU64 = AtomicU64::new(0);
-
-/// What the engine runs with, for the UI to show.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EngineStatus {
-    /// Whether echo cancellation, noise suppression and gain control are installed.
-    pub dsp_available: bool,
-    /// The processing switches in force.
-    pub dsp: DspSettings,
-    /// `"device"`, `"test-tone"` or `"silence"` (listen-only).
-    pub input: &'static str,
-    /// Whether any capture device exists.
-    pub has_input_device: bool,
-    /// Whether any playback device exists.
-    pub has_output_device: bool,
-    /// Whether playout goes to a real device.
-    pub output_to_device: bool,
-    /// No audio device at all: only the test tone or listen-only are possible.
-    pub no_audio_device: bool,
-    /// Whether the input is muted.
-    pub muted: bool,
-    /// Optional elements that are not installed.
-    pub missing: Vec<MissingElement>,
-}
 
 /// Shared by the engine handle, peer handles and GStreamer callbacks.
 pub(crate) struct Inner {

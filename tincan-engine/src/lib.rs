@@ -13,6 +13,7 @@ mod budget;
 mod bus;
 mod capture;
 mod config;
+mod decoder;
 mod description;
 mod devices;
 mod engine;
@@ -25,6 +26,7 @@ mod playout;
 pub mod plugins;
 mod state;
 mod stats;
+mod status;
 mod webrtc;
 
 pub use budget::{LatencyBudget, Stage};

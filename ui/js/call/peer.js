@@ -1,6 +1,7 @@
 'use strict';
 
-import { summarizeStats } from './stats.js';
+import { summarizeStats, addTotals } from './stats.js';
+import { connectionIdentity, withConnectionSessionId } from './identity.js';
 
 // One remote participant: a peer connection negotiated with the "perfect negotiation" scheme, so
 // either side may renegotiate (ICE restart, new tracks) at any time and offer collisions resolve
@@ -27,43 +28,6 @@ const POLITE_RECOVERY_RETRY_MS = 15000;
 // retry gets its turn later.
 const MAX_REPLACEMENTS = 8;
 const REPLACEMENT_WINDOW_MS = 60000;
-// Totals that keep counting across a replacement, so they describe the participant, not one of
-// its connections.
-const CARRIED_COUNTERS = [
-  'packetsReceived', 'packetsLost', 'bytesReceived', 'bytesSent', 'packetsSent', 'totalAudioEnergy', 'totalSamplesDuration',
-];
-
-// Which connection a description comes from: its DTLS certificate fingerprints (session or media
-// level) and the session id of its o= line, in one comparable string; '' when it names neither.
-// A browser keeps both for a connection's whole life. The native engine shares one certificate
-// among its connections and repeats the offerer's o= line in its answers, so its descriptions are
-// sent with a session id of their own (withConnectionSessionId).
-export function connectionIdentity(sdp) {
-  const fingerprints = new Set();
-  let session = '';
-  for (const raw of String(sdp ?? '').split(/\r?\n/)) {
-    const line = raw.trim();
-    const fingerprint = /^a=fingerprint:\s*(\S+)\s+(\S+)/i.exec(line);
-    if (fingerprint) fingerprints.add(`${fingerprint[1].toLowerCase()} ${fingerprint[2].toUpperCase()}`);
-    else if (!session && line.startsWith('o=')) session = line.slice(2).split(/\s+/)[1] ?? '';
-  }
-  if (!fingerprints.size && !session) return '';
-  return `${[...fingerprints].sort().join(',')} ${session}`;
-}
-
-// Gives a native connection's description the session id of that connection: every native
-// connection has ICE credentials of its own for its whole life (it is rebuilt to restart ICE), so
-// a 63-bit hash (FNV-1a) of the ICE username fragment names it.
-export function withConnectionSessionId(sdp) {
-  const ufrag = /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
-  if (!ufrag) return sdp;
-  let hash = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(ufrag)) {
-    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  const id = (hash & 0x7fffffffffffffffn).toString();
-  return sdp.replace(/^o=(\S+) \S+ /m, (_, user) => `o=${user} ${id} `);
-}
 
 export class Peer {
   #send;
@@ -303,9 +267,7 @@ export class Peer {
   #carryCounters() {
     const last = this.#latestOwn;
     if (!last) return;
-    const carried = this.#carried ?? {};
-    for (const key of CARRIED_COUNTERS) carried[key] = (carried[key] ?? 0) + (last[key] ?? 0);
-    this.#carried = carried;
+    this.#carried = addTotals(this.#carried ?? {}, last);
   }
 
   async #negotiate() {
@@ -461,8 +423,7 @@ export class Peer {
     const report = await pc.getStats();
     const current = pc === this.pc;
     const own = summarizeStats(report, current ? this.#lastStats : null);
-    const summary = { ...own };
-    for (const key of CARRIED_COUNTERS) summary[key] += carried?.[key] ?? 0;
+    const summary = addTotals({ ...own }, carried ?? {});
     if (current) {
       this.#latestOwn = own;
       if (remember) {

@@ -83,3 +83,15 @@ export function rateQuality(summary) {
   if (summary.rttMs > 150 || loss > 2) return 'fair';
   return 'good';
 }
+
+// Totals that keep counting across a replacement, so they describe the participant, not one of
+// its connections.
+const CARRIED_COUNTERS = [
+  'packetsReceived', 'packetsLost', 'bytesReceived', 'bytesSent', 'packetsSent', 'totalAudioEnergy', 'totalSamplesDuration',
+];
+
+// Adds `from`'s running totals to `into` (missing ones count as zero) and returns `into`.
+export function addTotals(into, from) {
+  for (const key of CARRIED_COUNTERS) into[key] = (into[key] ?? 0) + (from?.[key] ?? 0);
+  return into;
+}

@@ -1,6 +1,6 @@
 //! One WebSocket connection: admission checks, then a reader and a writer that end together.
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{
@@ -38,6 +38,8 @@ pub(crate) struct Shared {
 /// What the client asked for in the upgrade request, already validated.
 #[derive(Debug)]
 pub(crate) struct Admission {
+    /// Where the connection comes from, for per-address limits and for the logs.
+    pub(crate) addr: SocketAddr,
     pub(crate) room: String,
     pub(crate) name: String,
     pub(crate) key: Option<String>,
@@ -60,7 +62,7 @@ type Stream = SplitStream<WebSocket>;
 /// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
 pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
     if let Some(rejection) = check_admission(&shared.config, &admission) {
-        return refuse(socket, &rejection).await;
+        return refuse(socket, admission.addr, &rejection).await;
     }
     let limits = JoinLimits {
         max_peers_per_room: shared.config.max_peers_per_room,
@@ -75,16 +77,22 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
                 admission.room, shared.config.max_peers_per_room
             );
             let rejection = Rejection::new(ErrorCode::RoomFull, message);
-            return refuse(socket, &rejection).await;
+            return refuse(socket, admission.addr, &rejection).await;
         }
         Err(Refusal::RelayFull) => {
             let rejection =
                 Rejection::new(ErrorCode::RelayFull, "the relay has too many connections");
-            return refuse(socket, &rejection).await;
+            return refuse(socket, admission.addr, &rejection).await;
         }
     };
     let Membership { id, rx, tx, kicked } = membership;
-    tracing::info!(peer = %id, room = %admission.room, name = %admission.name, "joined");
+    tracing::info!(
+        peer = %id,
+        %admission.addr,
+        room = %admission.room,
+        name = %admission.name,
+        "joined"
+    );
 
     let (mut sink, mut stream) = socket.split();
     let mut rx = rx;
@@ -144,8 +152,8 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 
 /// Sends an `error` frame and the close that goes with its code, then waits briefly for the
 /// client to answer.
-async fn refuse(socket: WebSocket, rejection: &Rejection) {
-    tracing::info!(code = ?rejection.code, "refused connection");
+async fn refuse(socket: WebSocket, addr: SocketAddr, rejection: &Rejection) {
+    tracing::info!(%addr, code = ?rejection.code, "refused connection");
     let (mut sink, stream) = socket.split();
     let sent = timeout(
         CLOSE_GRACE,

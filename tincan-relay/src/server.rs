@@ -5,7 +5,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{
     extract::{
         ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
-        Path, Query, State,
+        ConnectInfo, Path, Query, State,
     },
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -108,8 +108,11 @@ impl Relay {
             tracing::info!("shutting down");
             token.cancel();
         };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(signal)
             .await?;
         tracker.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
@@ -141,24 +144,27 @@ async fn healthz() -> &'static str {
 
 async fn join_lobby(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Query(query): Query<JoinQuery>,
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    upgrade_to_room(state, protocol::DEFAULT_ROOM.to_owned(), query, upgrade)
+    upgrade_to_room(state, addr, protocol::DEFAULT_ROOM.to_owned(), query, upgrade)
 }
 
 async fn join_room(
     State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(room): Path<String>,
     Query(query): Query<JoinQuery>,
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    upgrade_to_room(state, room, query, upgrade)
+    upgrade_to_room(state, addr, room, query, upgrade)
 }
 
 /// Validates the request, then hands the upgraded socket to a tracked connection task.
 fn upgrade_to_room(
     state: AppState,
+    addr: SocketAddr,
     room: String,
     query: JoinQuery,
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -175,6 +181,7 @@ fn upgrade_to_room(
         Err(rejection) => return rejection.into_response(),
     };
     let admission = Admission {
+        addr,
         room,
         name,
         key: query.key,

@@ -323,16 +323,29 @@ pub fn in_netns(test_name: &str) -> bool {
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/netns-run.sh");
     let exe = std::env::current_exe().expect("test binary path");
-    let status = std::process::Command::new(&script)
+    let output = std::process::Command::new(&script)
         .arg(exe)
         .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
-        .status()
+        .stderr(std::process::Stdio::inherit())
+        .output()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    print!("{stdout}");
     assert!(
-        status.success(),
+        output.status.success(),
         "{test_name} failed inside the network namespace"
     );
+    // A renamed or filtered-out test would run nothing and still exit 0.
+    assert!(
+        ran_exactly_one(&stdout),
+        "{test_name} did not run exactly once inside the network namespace"
+    );
     false
+}
+
+/// Whether a test binary's output reports exactly one test run and passed.
+fn ran_exactly_one(stdout: &str) -> bool {
+    stdout.contains("running 1 test") && stdout.contains("test result: ok. 1 passed")
 }
 
 /// Events of one engine, recorded while candidates are passed straight to the other engine.

@@ -45,6 +45,16 @@ if ! command -v cargo >/dev/null; then
   fi
 fi
 
+# The test command checks formatting and lints first; a minimal toolchain lacks both.
+if command -v rustup >/dev/null; then
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      echo "setup: adding the Rust component $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
 if [[ ! -d node_modules/playwright-core || ! -d node_modules/@tauri-apps/cli ]]; then
   echo "setup: installing npm packages"
   # `npm install` rather than `npm ci`: the lock lists the CLI's per-platform binaries as optional

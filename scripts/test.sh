@@ -16,6 +16,10 @@ step "version agrees everywhere"
 step "workflows lint clean"
 ./scripts/lint-workflows.sh
 
+step "Rust code is formatted and lint-free"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 step "relay (tincan-relay)"
 cargo test -p tincan-relay
 

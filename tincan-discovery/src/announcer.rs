@@ -130,8 +130,11 @@ impl Announcer {
             return Ok(());
         }
         // Registering the same name again replaces the records and re-announces them; the new
-        // TXT record flushes the old one from every cache that heard it.
-        self.daemon.register(self.service_info(&state)?)?;
+        // TXT record flushes the old one from every cache that heard it. The names were probed
+        // when the room started and are ours, so probing again would only delay the news.
+        let mut info = self.service_info(&state)?;
+        info.set_requires_probe(false);
+        self.daemon.register(info)?;
         Ok(())
     }
 

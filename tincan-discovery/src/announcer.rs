@@ -95,10 +95,10 @@ impl Announcer {
         Ok(announcer)
     }
 
-    /// The DNS-SD instance name, as [`crate::Room::id`] shows it (lowercase), so that an app
-    /// can tell its own room in the list it browses.
-    pub fn id(&self) -> String {
-        self.fullname.to_lowercase()
+    /// The DNS-SD instance name, as [`crate::Room::id`] shows it, so that an app can tell its
+    /// own room in the list it browses.
+    pub fn id(&self) -> &str {
+        &self.fullname
     }
 
     /// Announces a new number of people.

@@ -82,6 +82,19 @@ impl Browser {
         lock(&self.rooms).snapshot()
     }
 
+    /// Asks the host of a listed room to confirm it is still there (RFC 6762, section 10.4).
+    /// Without an answer within ten seconds the room is dropped with [`RoomEvent::Lost`].
+    /// Call it when joining a listed room fails: a host that crashed or left the network sent
+    /// no goodbye, and its room would otherwise stay listed until its records expire (two
+    /// minutes). Unknown ids are ignored.
+    pub fn verify(&self, id: &str) -> Result<()> {
+        let listed = lock(&self.rooms).get(id).map(|room| room.id.clone());
+        if let Some(id) = listed {
+            self.daemon.verify(id, mdns_sd::VERIFY_TIMEOUT_DEFAULT)?;
+        }
+        Ok(())
+    }
+
     /// Stops browsing. The callback is not called any more once this returns.
     pub fn stop(mut self) {
         self.finish();

@@ -79,3 +79,15 @@ pub const SERVICE_TYPE: &str = "_tincan._tcp.local.";
 /// The signaling protocol version announced, the one in `docs/PROTOCOL.md`; a room with
 /// another one is listed but not [`Room::compatible`].
 pub const PROTOCOL_VERSION: u32 = 1;
+
+#[cfg(test)]
+mod tests {
+    /// The relay and the app keep these in shared state and use them from many tasks.
+    #[test]
+    fn handles_can_be_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<crate::Announcer>();
+        shared::<crate::Browser>();
+        shared::<crate::Room>();
+    }
+}

@@ -18,7 +18,7 @@ pub const MAX_ADDRESSES: usize = 8;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Room {
-    /// Stable key of this announcement (its DNS-SD instance name, lowercase).
+    /// Stable key of this announcement: its DNS-SD instance name, as announced.
     pub id: String,
     /// The signaling protocol version the host speaks.
     pub version: u32,
@@ -52,7 +52,7 @@ impl Room {
         fields: Fields,
     ) -> Self {
         Self {
-            id: id.to_lowercase(),
+            id: id.to_owned(),
             version: fields.version,
             room: fields.room,
             host: fields.host,
@@ -126,7 +126,7 @@ fn is_link_local(ip: &Ipv6Addr) -> bool {
     ip.segments()[0] & 0xffc0 == 0xfe80
 }
 
-/// The rooms currently listed, keyed by [`Room::id`].
+/// The rooms currently listed, keyed by [`Room::id`] in lowercase (DNS names ignore case).
 #[derive(Debug, Default)]
 pub(crate) struct Rooms {
     by_id: HashMap<String, Room>,
@@ -139,7 +139,8 @@ impl Rooms {
             return self.gone(&room.id);
         }
         let full = self.by_id.len() >= MAX_ROOMS;
-        match self.by_id.get_mut(&room.id) {
+        let key = room.id.to_lowercase();
+        match self.by_id.get_mut(&key) {
             Some(known) if *known == room => None,
             Some(known) => {
                 *known = room.clone();
@@ -147,7 +148,7 @@ impl Rooms {
             }
             None if full => None,
             None => {
-                self.by_id.insert(room.id.clone(), room.clone());
+                self.by_id.insert(key, room.clone());
                 Some(RoomEvent::Found(room))
             }
         }
@@ -156,6 +157,11 @@ impl Rooms {
     /// The announcement with this id is gone or no longer usable.
     pub(crate) fn gone(&mut self, id: &str) -> Option<RoomEvent> {
         self.by_id.remove(&id.to_lowercase()).map(RoomEvent::Lost)
+    }
+
+    /// The listed room with this id, if any.
+    pub(crate) fn get(&self, id: &str) -> Option<&Room> {
+        self.by_id.get(&id.to_lowercase())
     }
 
     /// Every listed room, ordered by host, room and id.
@@ -214,7 +220,7 @@ mod tests {
                 "[fe80::1%3]:47800",
             ]
         );
-        assert_eq!(room.id, "x._tincan._tcp.local.");
+        assert_eq!(room.id, "X._tincan._tcp.local.");
         assert_eq!(room.port(), 47800);
     }
 
@@ -240,6 +246,7 @@ mod tests {
             Some(RoomEvent::Updated(room("a", 2)))
         );
         assert_eq!(rooms.snapshot(), vec![room("a", 2)]);
+        assert_eq!(rooms.get("A"), Some(&room("a", 2)));
         assert_eq!(rooms.gone("A"), Some(RoomEvent::Lost(room("a", 2))));
         assert_eq!(rooms.gone("a"), None);
         assert!(rooms.snapshot().is_empty());
@@ -269,6 +276,26 @@ mod tests {
                 .seen(room("r0", 5))
                 .map(|e| matches!(e, RoomEvent::Updated(_))),
             Some(true)
+        );
+    }
+
+    #[test]
+    fn events_serialize_for_the_page() {
+        let mut r = room("Ann 1a2b3c._tincan._tcp.local.", 2);
+        r.addresses.push("[fe80::1%3]:47800".parse().unwrap());
+        let json = serde_json::to_value(RoomEvent::Found(r)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "found",
+                "id": "Ann 1a2b3c._tincan._tcp.local.",
+                "version": 1,
+                "room": "kitchen",
+                "host": "Ann",
+                "people": 2,
+                "keyRequired": false,
+                "addresses": ["10.0.0.2:47800", "[fe80::1%3]:47800"],
+            })
         );
     }
 

@@ -24,7 +24,7 @@ const MAX_COUNT_DIGITS: usize = 5;
 
 /// Why a heard announcement was not listed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Rejection {
+pub(crate) enum Rejection {
     /// A required TXT key is absent.
     Missing(&'static str),
     /// A TXT value breaks its rule.

@@ -22,6 +22,9 @@ const DISCOVERY_LIMIT: Duration = Duration::from_secs(3);
 const UPDATE_LIMIT: Duration = Duration::from_secs(3);
 /// A stopped room leaves the other side's list within this.
 const REMOVAL_LIMIT: Duration = Duration::from_secs(5);
+/// A room whose host does not answer leaves the list within this after a verify: ten seconds
+/// of asking (RFC 6762) and a margin.
+const VERIFY_LIMIT: Duration = Duration::from_secs(13);
 const PORT: u16 = 47800;
 
 #[test]
@@ -124,6 +127,45 @@ fn a_room_is_listed_updated_and_dropped_across_namespaces() {
 }
 
 #[test]
+fn a_vanished_host_is_dropped_once_verified() {
+    const TEST: &str = "a_vanished_host_is_dropped_once_verified";
+    if play_role() || !common::can_run() {
+        return;
+    }
+    let lan = Lan::create();
+    let mut guest = Role::start(&lan.guest, TEST, "browse");
+    guest.wait_for("browsing", SETTLE);
+    let mut host = Role::start(&lan.host, TEST, "announce");
+    let (_, announcing) = host.wait_for("announcing", SETTLE);
+    let id = announcing["announcing".len()..].trim().to_owned();
+    guest.wait_for("found", SETTLE);
+
+    // Gone without a goodbye, as after a crash or a pulled cable: the room stays listed...
+    host.send("vanish");
+    let vanished = Instant::now();
+    let meanwhile = guest.lines_within(Duration::from_millis(1500));
+    assert!(
+        !meanwhile.iter().any(|l| l.starts_with("lost")),
+        "no goodbye was sent, yet: {meanwhile:?}"
+    );
+    // ...until joining it fails and the app asks the host to confirm it.
+    guest.send(&format!("verify {id}"));
+    let asked = Instant::now();
+    let (lost_at, lost) = guest.wait_for("lost", SETTLE);
+    println!(
+        "vanished host: dropped {} ms after verifying ({} ms after it vanished)",
+        (lost_at - asked).as_millis(),
+        (lost_at - vanished).as_millis()
+    );
+    assert_eq!(field(&lost, "id"), Some(id.as_str()), "{lost}");
+    assert!(
+        lost_at - asked <= VERIFY_LIMIT,
+        "took {:?}",
+        lost_at - asked
+    );
+}
+
+#[test]
 fn hostile_announcements_are_ignored_or_marked() {
     const TEST: &str = "hostile_announcements_are_ignored_or_marked";
     if play_role() || !common::can_run() {
@@ -198,7 +240,7 @@ fn commands() -> impl Iterator<Item = String> {
     std::io::stdin().lock().lines().map_while(Result::ok)
 }
 
-/// Hosts "kitchen" with the default interface choice; obeys `people N` and `stop`.
+/// Hosts "kitchen" with the default interface choice; obeys `people N`, `stop` and `vanish`.
 fn announce() {
     let announcer = Announcer::start(
         Announcement {
@@ -220,6 +262,9 @@ fn announce() {
             say(&command);
         } else if command == "stop" {
             break;
+        } else if command == "vanish" {
+            // No goodbye: the process just ends.
+            std::process::exit(0);
         }
     }
     announcer.stop().expect("stop");
@@ -227,7 +272,8 @@ fn announce() {
     std::thread::sleep(Duration::from_millis(500));
 }
 
-/// Browses with the async receiver and prints every change; `list` prints the snapshot.
+/// Browses with the async receiver and prints every change; `list` prints the snapshot,
+/// `verify ID` asks a room's host to confirm it.
 fn browse(interfaces: Interfaces) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -242,6 +288,8 @@ fn browse(interfaces: Interfaces) {
                 let rooms = lister.rooms();
                 let ids: Vec<&str> = rooms.iter().map(|r| r.id.as_str()).collect();
                 say(&format!("list|count={}|ids={}", rooms.len(), ids.join(",")));
+            } else if let Some(id) = command.strip_prefix("verify ") {
+                lister.verify(id).expect("verify");
             }
         }
         // The parent closed stdin: the test is over.

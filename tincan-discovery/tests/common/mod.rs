@@ -25,7 +25,11 @@ pub fn can_run() -> bool {
     let uid = Command::new("id").arg("-u").output();
     let root = matches!(&uid, Ok(out) if String::from_utf8_lossy(&out.stdout).trim() == "0");
     if !root {
-        eprintln!("SKIPPED: creating network namespaces needs root; run the tests as root");
+        // Straight to stderr: the harness would swallow `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: creating network namespaces needs root; run the tests as root"
+        );
     }
     root
 }

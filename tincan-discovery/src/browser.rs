@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use mdns_sd::{ResolvedService, ScopedIp, ServiceDaemon, ServiceEvent};
 use tokio::sync::mpsc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::interfaces::Interfaces;
 use crate::room::{Room, RoomEvent, Rooms};
 use crate::txt::{self, Rejection};
@@ -18,7 +18,8 @@ use crate::SERVICE_TYPE;
 
 /// Browses `_tincan._tcp.local.` and keeps the list of rooms heard.
 ///
-/// Dropping it (or [`Browser::stop`]) stops browsing.
+/// Dropping it (or [`Browser::stop`]) stops browsing; that waits a few milliseconds for the
+/// responder and the browsing thread to end.
 pub struct Browser {
     daemon: ServiceDaemon,
     rooms: Arc<Mutex<Rooms>>,
@@ -52,7 +53,7 @@ impl Browser {
             Ok(thread) => thread,
             Err(e) => {
                 let _ = daemon.shutdown();
-                return Err(mdns_sd::Error::Msg(format!("cannot start a thread: {e}")).into());
+                return Err(Error::Thread(e));
             }
         };
         Ok(Self {

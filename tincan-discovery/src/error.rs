@@ -12,6 +12,9 @@ pub enum Error {
     /// Port 0 cannot be announced: the relay's real port is needed.
     #[error("cannot announce port 0")]
     InvalidPort,
+    /// No thread could be started to read what the responder hears.
+    #[error("cannot start the browsing thread: {0}")]
+    Thread(#[source] std::io::Error),
     /// The mDNS responder did not answer in time; it may have stopped.
     #[error("the mDNS responder did not answer")]
     NoAnswer,

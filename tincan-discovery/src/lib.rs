@@ -35,30 +35,43 @@
 //! links (most VPN tunnels) and Apple's AWDL are skipped by the mDNS responder itself. A caller
 //! that knows better passes [`Interfaces::only`] or [`Interfaces::skipping`].
 //!
+//! # Lifetimes and costs
+//!
+//! Each [`Announcer`] and each [`Browser`] runs its own mDNS responder: one thread and a UDP
+//! socket per address family on port 5353, shared with other responders on the machine. A
+//! room is listed on the other side within about a second of [`Announcer::start`] (the name
+//! is probed first, as RFC 6762 asks); changes arrive at once; a stopped room leaves other
+//! lists about a second later (goodbye packets). A host that vanishes without a goodbye
+//! stays listed until its records expire (two minutes) or [`Browser::verify`] finds it gone.
+//! New interfaces and addresses are picked up within five seconds.
+//!
 //! # Windows and macOS
 //!
-//! Both need nothing from this crate's code, but the app must expect the following.
+//! Neither needs anything from this crate's code, but the app must expect the following.
 //!
-//! - **Windows.** Windows Defender Firewall blocks unsolicited inbound traffic for a program
-//!   until a person allows it. The first time the program opens a socket that listens for
-//!   inbound traffic (the relay's TCP port, or the UDP socket on port 5353 that mDNS answers
-//!   arrive on), Windows shows "Windows Defender Firewall has blocked some features of this
-//!   app" and asks on which network types (private, public) to allow it. Until it is allowed,
-//!   the relay cannot be reached and browsing hears nothing: the list stays empty without any
-//!   error. Allowing only private networks means nothing works while Windows counts the
-//!   network as public. An installer can add a program rule instead of relying on the prompt.
-//!   Windows' own DNS client also uses UDP 5353; the responder shares the port with
-//!   address reuse. Hyper-V and WSL virtual switches appear as "vEthernet (...)" adapters
+//! - **Windows.** Windows Defender Firewall blocks unsolicited inbound traffic to a program
+//!   until a person allows it. The first time the program binds a socket to receive from the
+//!   network (the relay's TCP listener, or the responder's UDP sockets, bound to port 5353 on
+//!   all addresses), Windows shows "Windows Defender Firewall has blocked some features of
+//!   this app" and asks on which network types (private, public) to allow it. Until it is
+//!   allowed, the relay cannot be reached and browsing hears nothing: the list stays empty,
+//!   with no error anywhere. Allowing private networks only means nothing works on a network
+//!   Windows counts as public. An installer can add a program rule instead of relying on the
+//!   prompt. Windows' own DNS client also uses UDP 5353; the responder shares the port
+//!   (address reuse). Hyper-V and WSL virtual switches appear as "vEthernet (...)" adapters
 //!   and are skipped by default.
 //! - **macOS.** Since macOS 15 (Sequoia), local network privacy applies to Mac apps as it
-//!   has on iOS since 14: the first time an app sends or receives on the local network
-//!   (multicast on 5353 included), the system asks the person to allow it, once; the answer is
-//!   kept and can be changed in System Settings > Privacy & Security > Local Network. When
-//!   denied, traffic is blocked and browsing hears nothing. The alert shows the app's
-//!   `NSLocalNetworkUsageDescription` from its `Info.plist`, and the app should list the
-//!   service types it uses under `NSBonjourServices` (here `_tincan._tcp`). Processes run as
+//!   has on iOS since iOS 14: the first time an app sends to or receives from the local
+//!   network (multicast on 5353 included), the system asks the person to allow it; the answer
+//!   is kept and can be changed in System Settings > Privacy & Security > Local Network. When
+//!   denied, the traffic is blocked and browsing hears nothing. The alert shows the app's
+//!   `NSLocalNetworkUsageDescription` from its `Info.plist`, and `NSBonjourServices` there
+//!   lists the Bonjour service types the app uses (here `_tincan._tcp`). Processes running as
 //!   root, launchd daemons and command-line tools started from Terminal or over SSH are
-//!   exempt, so the headless relay run from a shell is not asked.
+//!   exempt, so the headless relay started from a shell is not asked.
+//!
+//! On both, an empty list is what a refusal looks like, so the app should say where to allow
+//! it when it hears no room for a while.
 
 mod announcer;
 mod browser;

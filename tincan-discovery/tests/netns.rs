@@ -39,18 +39,19 @@ fn a_room_is_listed_updated_and_dropped_across_namespaces() {
     let mut decoy = Role::start(&lan.decoy, TEST, "browse-docker8");
     decoy.wait_for("browsing", SETTLE);
 
-    let started = Instant::now();
+    let spawned = Instant::now();
     let mut host = Role::start(&lan.host, TEST, "announce");
-    let (announcing_at, announcing) = host.wait_for("announcing", SETTLE);
+    let (starting_at, _) = host.wait_for("starting", SETTLE);
+    let (_, announcing) = host.wait_for("announcing", SETTLE);
     let id = announcing["announcing".len()..].trim().to_owned();
     let (found_at, found) = guest.wait_for("found", SETTLE);
-    let discovery = found_at - started;
+    // Measured from the moment the host's process was about to start announcing; starting a
+    // process on a busy machine is not what is promised.
+    let discovery = found_at.saturating_duration_since(starting_at);
     println!(
-        "discovery: listed {} ms after the host process started ({} ms after its announcer ran)",
+        "discovery: listed {} ms after the announcer started ({} ms after its process did)",
         discovery.as_millis(),
-        found_at
-            .saturating_duration_since(announcing_at)
-            .as_millis()
+        (found_at - spawned).as_millis()
     );
     assert_eq!(field(&found, "id"), Some(id.as_str()), "{found}");
     assert_eq!(field(&found, "room"), Some("kitchen"), "{found}");
@@ -242,6 +243,7 @@ fn commands() -> impl Iterator<Item = String> {
 
 /// Hosts "kitchen" with the default interface choice; obeys `people N`, `stop` and `vanish`.
 fn announce() {
+    say("starting");
     let announcer = Announcer::start(
         Announcement {
             room: "kitchen".into(),

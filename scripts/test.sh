@@ -23,6 +23,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "relay (tincan-relay)"
 cargo test -p tincan-relay
 
+step "room discovery over mDNS between network namespaces (tincan-discovery)"
+cargo test -p tincan-discovery
+
 step "app commands on the mock runtime (tincan)"
 cargo test -p tincan
 

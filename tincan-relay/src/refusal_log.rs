@@ -60,7 +60,7 @@ impl RefusalLog {
             }
             Verdict::Line { also } => tracing::warn!(
                 addr = %subnet,
-                "refused connection: {reason} (and {also} more from this address not logged)"
+                "refused connection: {reason} (and {also} other refusals of this address not logged)"
             ),
             Verdict::Summary { held_back } => tracing::warn!(
                 "refused {held_back} more connections from many addresses (not logged one by one)"

@@ -275,6 +275,15 @@ impl RelayProcess {
     /// Starts the relay binary with `args` (plus `--listen 127.0.0.1:0`), optionally under
     /// `ulimit -n <fd_limit>`, and reads its address from the first line it prints.
     pub async fn start(args: &[&str], fd_limit: Option<u32>) -> Self {
+        Self::start_with_env(args, fd_limit, &[]).await
+    }
+
+    /// Like `start`, with extra environment variables for the relay.
+    pub async fn start_with_env(
+        args: &[&str],
+        fd_limit: Option<u32>,
+        env: &[(&str, &str)],
+    ) -> Self {
         use std::process::Stdio;
         use tokio::io::{AsyncBufReadExt, BufReader};
         let binary = env!("CARGO_BIN_EXE_tincan-relay");
@@ -294,6 +303,7 @@ impl RelayProcess {
             .args(args)
             .env_remove("TINCAN_RELAY_KEY")
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);

@@ -78,6 +78,8 @@ async fn serve_in_process(listen: &str, conns: usize) {
 fn relay_config(conns: usize) -> tincan_relay::Config {
     tincan_relay::Config {
         max_connections: conns + 64,
+        // Every benchmark connection comes from 127.0.0.1.
+        max_connections_per_address: conns + 64,
         rate_per_second: 1e9,
         rate_burst: u32::MAX,
         ..tincan_relay::Config::default()
@@ -100,6 +102,8 @@ async fn start_relay(conns: usize) -> (Child, u16, String) {
             let config = relay_config(conns);
             command.args(["--listen", "127.0.0.1:0"]);
             command.args(["--max-connections", &config.max_connections.to_string()]);
+            let per_address = config.max_connections_per_address.to_string();
+            command.args(["--max-connections-per-address", &per_address]);
             command.args(["--rate", "1e9", "--burst", &u32::MAX.to_string()]);
         }
         None => {

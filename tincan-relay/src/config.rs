@@ -25,6 +25,14 @@ pub struct Config {
     pub outbound_queue: usize,
     /// Folder served at `/` (the web UI); `None` serves nothing there.
     pub ui_dir: Option<PathBuf>,
+    /// How long a new connection may take to send its whole request head; then it is closed.
+    pub header_timeout: Duration,
+    /// Most connections still in their HTTP handshake (accepted, not yet upgraded or answered);
+    /// past it, the oldest of them is closed to make room.
+    pub max_pending_handshakes: usize,
+    /// Most open connections (pending or upgraded) from one client address, an IPv6 /64 counting
+    /// as one address; the next one is closed at once.
+    pub max_connections_per_address: usize,
 }
 
 impl Default for Config {
@@ -40,6 +48,9 @@ impl Default for Config {
             rate_burst: 200,
             outbound_queue: 256,
             ui_dir: None,
+            header_timeout: Duration::from_secs(5),
+            max_pending_handshakes: 128,
+            max_connections_per_address: 32,
         }
     }
 }

@@ -19,10 +19,15 @@ mod config;
 mod connection;
 mod envelope;
 mod error;
+mod fd_limit;
+mod gate;
 mod limit;
+mod listener;
 pub mod protocol;
+mod refusal_log;
 mod room;
 mod server;
+mod static_ui;
 
 pub use address::lan_addresses;
 pub use config::Config;

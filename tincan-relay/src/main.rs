@@ -25,9 +25,16 @@ struct Args {
     #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:47800")]
     listen: SocketAddr,
 
-    /// Passcode every client must give (query `key`); without it anyone on the network may join.
+    /// Passcode every client must give (query `key`); without one anyone on the network may
+    /// join. Given here it is visible to other users of this machine in the process list: prefer
+    /// --key-file or the TINCAN_RELAY_KEY environment variable.
     #[arg(long, value_name = "PASSCODE")]
     key: Option<String>,
+
+    /// File holding the passcode (a trailing newline is ignored); at most one of --key,
+    /// --key-file and TINCAN_RELAY_KEY may be given.
+    #[arg(long, value_name = "PATH")]
+    key_file: Option<PathBuf>,
 
     /// Most people in one room; the next one gets `room-full`.
     #[arg(long, alias = "room-cap", value_name = "N", default_value_t = defaults().max_peers_per_room)]
@@ -64,7 +71,25 @@ struct Args {
     /// Folder to serve at `/` (the web UI, with index.html), so a browser can join from it.
     #[arg(long, value_name = "DIR")]
     ui: Option<PathBuf>,
+
+    /// Seconds a new connection may take to send its request head before it is closed.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().header_timeout.as_secs_f64())]
+    header_timeout: f64,
+
+    /// Most connections still in their HTTP handshake; past it the oldest one is closed.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_pending_handshakes)]
+    max_pending_handshakes: usize,
+
+    /// Most open connections from one address (an IPv6 /64 counts as one); more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = defaults().max_connections_per_address)]
+    max_connections_per_address: usize,
 }
+
+/// Environment variable that may hold the passcode instead of --key.
+const KEY_VARIABLE: &str = "TINCAN_RELAY_KEY";
+
+/// Longest passcode file read; anything longer is surely the wrong file.
+const KEY_FILE_MAX_BYTES: u64 = 4096;
 
 fn defaults() -> Config {
     Config::default()
@@ -86,19 +111,86 @@ impl Args {
         if !(self.rate.is_finite() && self.rate > 0.0) {
             return Err("--rate must be a positive number".to_owned());
         }
+        let header_timeout = seconds(self.header_timeout, "header-timeout")?;
+        if self.max_pending_handshakes == 0 {
+            return Err("--max-pending-handshakes must be at least 1".to_owned());
+        }
+        if self.max_connections_per_address == 0 {
+            return Err("--max-connections-per-address must be at least 1".to_owned());
+        }
+        let key = self.key(std::env::var_os(KEY_VARIABLE))?;
         Ok(Config {
             max_peers_per_room: self.max_peers,
             max_connections: self.max_connections,
             max_message_bytes: self.max_message_bytes,
-            key: self.key.clone().filter(|key| !key.is_empty()),
+            key,
             keepalive_interval,
             keepalive_timeout,
             rate_per_second: self.rate,
             rate_burst: self.burst,
             outbound_queue: self.queue,
             ui_dir: self.ui.clone(),
+            header_timeout,
+            max_pending_handshakes: self.max_pending_handshakes,
+            max_connections_per_address: self.max_connections_per_address,
         })
     }
+
+    /// The passcode from whichever of its three sources was given (`variable` is the
+    /// environment's value), refusing more than one.
+    fn key(&self, variable: Option<std::ffi::OsString>) -> Result<Option<String>, String> {
+        let given = [
+            self.key.is_some().then_some("--key"),
+            self.key_file.is_some().then_some("--key-file"),
+            variable.is_some().then_some(KEY_VARIABLE),
+        ];
+        let given: Vec<&str> = given.into_iter().flatten().collect();
+        if given.len() > 1 {
+            return Err(format!(
+                "the passcode is given by {}: give it one way only",
+                given.join(" and ")
+            ));
+        }
+        if let Some(path) = &self.key_file {
+            return read_key_file(path).map(Some);
+        }
+        if let Some(value) = variable {
+            let value = value
+                .into_string()
+                .map_err(|_| format!("{KEY_VARIABLE} is not valid UTF-8"))?;
+            if value.is_empty() {
+                return Err(format!("{KEY_VARIABLE} is set but empty"));
+            }
+            return Ok(Some(value));
+        }
+        // An empty --key has always meant "no passcode".
+        Ok(self.key.clone().filter(|key| !key.is_empty()))
+    }
+}
+
+/// Reads a passcode file, ignoring one trailing newline (`\n` or `\r\n`).
+fn read_key_file(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |err: std::io::Error| format!("cannot read --key-file {}: {err}", path.display());
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut bytes = Vec::new();
+    file.take(KEY_FILE_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > KEY_FILE_MAX_BYTES {
+        return Err(format!(
+            "--key-file {} is longer than {KEY_FILE_MAX_BYTES} bytes; is it the right file?",
+            path.display()
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("--key-file {} is not valid UTF-8 text", path.display()))?;
+    let key = text.strip_suffix('\n').unwrap_or(&text);
+    let key = key.strip_suffix('\r').unwrap_or(key);
+    if key.is_empty() {
+        return Err(format!("--key-file {} is empty", path.display()));
+    }
+    Ok(key.to_owned())
 }
 
 #[tokio::main]

@@ -10,20 +10,23 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
-    serve::ListenerExt,
     Router,
 };
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
-use tower_http::services::ServeDir;
 
 use crate::{
     config::Config,
     connection::{self, Admission, Shared},
     error::{Error, Result},
+    fd_limit,
+    gate::{Gate, GateLimits},
+    listener::Acceptor,
     protocol,
+    refusal_log::RefusalLog,
     room::Hub,
+    static_ui,
 };
 
 /// How long `serve` waits for connections to finish their closing handshake on shutdown.
@@ -61,12 +64,34 @@ struct JoinQuery {
 
 impl Relay {
     /// Binds the listening socket (port 0 picks a free port) and checks the config.
-    pub async fn bind(addr: SocketAddr, config: Config) -> Result<Self> {
+    ///
+    /// Also raises the process's open-file limit to its hard limit (once per process) and lowers
+    /// the connection caps, with a warning in the log, where they would not fit well below it.
+    pub async fn bind(addr: SocketAddr, mut config: Config) -> Result<Self> {
         if let Some(path) = &config.ui_dir {
             if !path.is_dir() {
                 return Err(Error::UiDir { path: path.clone() });
             }
         }
+        let fd_limit = fd_limit::raise();
+        let fitted = fd_limit::fit(
+            fd_limit,
+            config.max_connections,
+            config.max_pending_handshakes,
+        );
+        if let Some(why) = &fitted.lowered {
+            tracing::warn!("{why}");
+        }
+        config.max_connections = fitted.max_connections;
+        config.max_pending_handshakes = fitted.max_pending;
+        tracing::info!(
+            open_file_limit = fd_limit.map_or_else(|| "none".to_owned(), |l| l.to_string()),
+            max_connections = config.max_connections,
+            max_pending_handshakes = config.max_pending_handshakes,
+            max_connections_per_address = config.max_connections_per_address,
+            header_timeout_secs = config.header_timeout.as_secs_f64(),
+            "connection limits"
+        );
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| Error::Bind { addr, source })?;
@@ -83,10 +108,26 @@ impl Relay {
         self.local_addr
     }
 
+    /// The config in force: as given, except caps lowered to fit the open-file limit.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
     /// Serves until `shutdown` completes, then closes every socket with 1001 and returns.
     pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let token = CancellationToken::new();
         let tracker = TaskTracker::new();
+        let gate = Gate::new(GateLimits {
+            pending: self.config.max_pending_handshakes,
+            per_address: self.config.max_connections_per_address,
+            // Room for every WebSocket the relay admits, plus the handshakes on their way, so
+            // that a connection over `max_connections` still hears `relay-full`.
+            total: self
+                .config
+                .max_connections
+                .saturating_add(self.config.max_pending_handshakes),
+        });
+        let header_timeout = self.config.header_timeout;
         let state = AppState {
             shared: Shared {
                 hub: Hub::default(),
@@ -95,25 +136,22 @@ impl Relay {
             },
             tracker: tracker.clone(),
         };
-        let app = router(state);
-        let listener = self.listener.tap_io(|tcp| {
-            // Signaling frames are tiny and latency-sensitive.
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!("cannot set TCP_NODELAY: {err}");
-            }
-        });
+        let acceptor = Acceptor {
+            router: router(state),
+            gate,
+            log: RefusalLog::default(),
+            header_timeout,
+            shutdown: token.clone(),
+            tracker: tracker.clone(),
+        };
         tracing::info!(addr = %self.local_addr, "relay serving");
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
             token.cancel();
         };
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(signal)
-        .await?;
+        // The accept loop returns once the signal has cancelled the token.
+        tokio::join!(acceptor.run(self.listener), signal);
         tracker.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
             .await
@@ -133,7 +171,7 @@ fn router(state: AppState) -> Router {
         .route("/ws/{room}", get(join_room))
         .with_state(state);
     match ui_dir {
-        Some(dir) => app.fallback_service(ServeDir::new(dir)),
+        Some(dir) => app.fallback_service(static_ui::service(dir)),
         None => app,
     }
 }

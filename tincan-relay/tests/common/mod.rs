@@ -261,3 +261,181 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// A `tincan-relay` program started by a test, killed on drop.
+pub struct RelayProcess {
+    pub child: tokio::process::Child,
+    pub addr: SocketAddr,
+    pub pid: u32,
+    /// Everything the relay wrote to stderr so far (its log).
+    pub log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl RelayProcess {
+    /// Starts the relay binary with `args` (plus `--listen 127.0.0.1:0`), optionally under
+    /// `ulimit -n <fd_limit>`, and reads its address from the first line it prints.
+    pub async fn start(args: &[&str], fd_limit: Option<u32>) -> Self {
+        Self::start_with_env(args, fd_limit, &[]).await
+    }
+
+    /// Like `start`, with extra environment variables for the relay.
+    pub async fn start_with_env(
+        args: &[&str],
+        fd_limit: Option<u32>,
+        env: &[(&str, &str)],
+    ) -> Self {
+        use std::process::Stdio;
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let binary = env!("CARGO_BIN_EXE_tincan-relay");
+        let mut command = match fd_limit {
+            Some(limit) => {
+                let mut command = tokio::process::Command::new("sh");
+                command
+                    .arg("-c")
+                    .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""));
+                command.arg(binary);
+                command
+            }
+            None => tokio::process::Command::new(binary),
+        };
+        command
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("TINCAN_RELAY_KEY")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("spawn tincan-relay");
+        let pid = child.id().expect("relay pid");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = errors.next_line().await {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("no startup line")
+            .unwrap()
+            .unwrap_or_else(|| panic!("relay exited early: {}", log.lock().unwrap()));
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let addr = first
+            .strip_prefix("listening on ws://")
+            .and_then(|rest| rest.strip_suffix("/ws"))
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        Self {
+            child,
+            addr,
+            pid,
+            log,
+        }
+    }
+
+    /// The relay's log so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Resident memory of the relay, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc status")
+    }
+
+    /// Open file descriptors of the relay.
+    pub fn fd_count(&self) -> usize {
+        std::fs::read_dir(format!("/proc/{}/fd", self.pid))
+            .unwrap()
+            .count()
+    }
+}
+
+/// Raises this test process's soft open-file limit to its hard limit.
+pub fn raise_fd_limit() -> u64 {
+    rlimit::increase_nofile_limit(u64::MAX).expect("raise the open-file limit")
+}
+
+/// The loopback address 127.0.x.y used as a distinct client address.
+pub fn loopback(x: u8, y: u8) -> std::net::IpAddr {
+    std::net::IpAddr::from([127, 0, x, y])
+}
+
+/// Opens a TCP connection to `addr` from the loopback address `from`.
+pub async fn connect_from(from: std::net::IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(from, 0))?;
+    socket.connect(addr).await
+}
+
+/// Joins through a WebSocket opened from the loopback address `from`, returning the client and
+/// the first message the relay sent (`welcome`, or an `error` when refused).
+pub async fn join_from(
+    from: std::net::IpAddr,
+    addr: SocketAddr,
+    path_and_query: &str,
+) -> Result<(Client, Value), String> {
+    let tcp = connect_from(from, addr)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let url = format!("ws://{addr}{path_and_query}");
+    let tcp = MaybeTlsStream::Plain(tcp);
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::client_async(url, tcp))
+        .await
+        .map_err(|_| "handshake timed out".to_owned())?
+        .map_err(|e| format!("handshake: {e}"))?;
+    let mut client = Client { ws };
+    let first = client.recv_json().await;
+    Ok((client, first))
+}
+
+/// Waits until the relay closes `stream` (end of file or reset); `false` if it is still open at
+/// `deadline`. Anything the relay sends before closing is ignored.
+pub async fn closed_by(stream: &mut TcpStream, deadline: tokio::time::Instant) -> bool {
+    let mut buf = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0) | Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 GET; returns the status, the headers (names lower-cased) and the body.
+pub async fn http_get_with_headers(
+    addr: SocketAddr,
+    path: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut response))
+        .await
+        .expect("HTTP response timed out")
+        .unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("response head");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .expect("status line");
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    (status, headers, body.to_owned())
+}

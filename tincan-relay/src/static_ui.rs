@@ -1,0 +1,139 @@
+//! The web UI served at `/` by `--ui`: the folder's files with the app's Content-Security-Policy
+//! and hardening headers, and nothing whose path has a part starting with a dot (`.git/`, `.env`).
+
+use std::path::PathBuf;
+
+use axum::{
+    extract::Request,
+    http::{
+        header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS},
+        HeaderValue, StatusCode,
+    },
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use tower_http::services::ServeDir;
+
+/// The app's policy (`app.security.csp` in `src-tauri/tauri.conf.json`) with one change: a page
+/// loaded from the relay signals over a WebSocket instead of the app's IPC, to this relay or to
+/// one whose address is typed in, so `connect-src` allows `ws:` and `wss:` in place of `ipc:`.
+pub(crate) const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'self'; \
+    script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self' data:; \
+    media-src 'self' blob: mediastream:; connect-src 'self' ws: wss:; object-src 'none'; \
+    base-uri 'self'; form-action 'none'; frame-ancestors 'none'";
+
+/// A router that serves `dir` for any path, with the headers on every answer.
+pub(crate) fn service(dir: PathBuf) -> Router {
+    Router::new()
+        .fallback_service(ServeDir::new(dir))
+        .layer(middleware::from_fn(guard))
+}
+
+async fn guard(request: Request, next: Next) -> Response {
+    let mut response = if hidden(request.uri().path()) {
+        StatusCode::NOT_FOUND.into_response()
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Whether any segment of a URL path, once percent-decoded, starts with a dot. The file server
+/// decodes `%2e` before it opens anything, so the check must too.
+fn hidden(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = percent_decode(segment);
+        decoded.first() == Some(&b'.')
+            // A decoded slash or backslash starts a segment of its own.
+            || decoded
+                .windows(2)
+                .any(|pair| matches!(pair[0], b'/' | b'\\') && pair[1] == b'.')
+    })
+}
+
+fn percent_decode(segment: &str) -> Vec<u8> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dot_segments_are_hidden_however_spelled() {
+        for path in [
+            "/.git/config",
+            "/.hidden",
+            "/js/.env",
+            "/%2egit/config",
+            "/%2Ehidden",
+            "/js/..",
+            "/a%2f.b",
+            "/a%5c.b",
+        ] {
+            assert!(hidden(path), "{path}");
+        }
+        for path in [
+            "/",
+            "/index.html",
+            "/js/main.js",
+            "/img/logo.svg",
+            "/a.b/c.d",
+        ] {
+            assert!(!hidden(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn policy_matches_the_app_but_for_connect_src() {
+        let conf = concat!(env!("CARGO_MANIFEST_DIR"), "/../src-tauri/tauri.conf.json");
+        let text = std::fs::read_to_string(conf).expect("the app's tauri.conf.json");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let app = json["app"]["security"]["csp"]
+            .as_object()
+            .expect("app.security.csp is an object of directives");
+        let ours: Vec<(&str, &str)> = CONTENT_SECURITY_POLICY_VALUE
+            .split(';')
+            .map(|d| d.trim().split_once(' ').expect("directive and sources"))
+            .collect();
+        assert_eq!(ours.len(), app.len(), "same directives as the app");
+        for (name, sources) in ours {
+            let theirs = app[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("app lacks {name}"));
+            if name == "connect-src" {
+                assert_eq!(sources, "'self' ws: wss:");
+            } else {
+                assert_eq!(sources, theirs, "{name}");
+            }
+        }
+    }
+}

@@ -25,6 +25,23 @@ pub struct Config {
     pub outbound_queue: usize,
     /// Folder served at `/` (the web UI); `None` serves nothing there.
     pub ui_dir: Option<PathBuf>,
+    /// Bytes waiting to be written to one client; a client that lets more pile up is dropped.
+    pub queue_bytes: usize,
+    /// Bytes waiting in all clients' queues together; past it, clients that are behind are
+    /// dropped.
+    pub total_queue_bytes: usize,
+    /// How long writing to a client may make no progress before it is dropped as too slow.
+    pub write_stall_timeout: Duration,
+    /// Pings (and unsolicited pongs) per second a client may send on average; more closes it.
+    pub ping_rate_per_second: f64,
+    /// Pings a client may send at once above the average rate.
+    pub ping_burst: u32,
+    /// Wrong passcodes an address may give before it has to wait.
+    pub key_free_tries: u32,
+    /// Longest wait for one address after wrong passcodes (the waits double up to it).
+    pub key_max_delay: Duration,
+    /// Wrong passcodes per minute the relay checks from addresses that failed before.
+    pub key_failures_per_minute: u32,
 }
 
 impl Default for Config {
@@ -40,6 +57,14 @@ impl Default for Config {
             rate_burst: 200,
             outbound_queue: 256,
             ui_dir: None,
+            queue_bytes: 1024 * 1024,
+            total_queue_bytes: 64 * 1024 * 1024,
+            write_stall_timeout: Duration::from_secs(5),
+            ping_rate_per_second: 2.0,
+            ping_burst: 10,
+            key_free_tries: 5,
+            key_max_delay: Duration::from_secs(300),
+            key_failures_per_minute: 30,
         }
     }
 }

@@ -19,8 +19,10 @@ mod config;
 mod connection;
 mod envelope;
 mod error;
+mod guard;
 mod limit;
 pub mod protocol;
+mod queue;
 mod room;
 mod server;
 

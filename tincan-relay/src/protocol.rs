@@ -94,6 +94,9 @@ pub enum ErrorCode {
     VersionMismatch,
     /// The relay holds its maximum number of connections; the connection is closed.
     RelayFull,
+    /// Too many wrong passcodes from this address or on this relay; the passcode was not
+    /// checked and the connection is closed. The message says when to try again.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -104,6 +107,7 @@ impl ErrorCode {
             Self::RoomFull => Some(Close::ROOM_FULL),
             Self::VersionMismatch => Some(Close::VERSION_MISMATCH),
             Self::RelayFull => Some(Close::RELAY_FULL),
+            Self::TooManyAttempts => Some(Close::TOO_MANY_ATTEMPTS),
             _ => None,
         }
     }
@@ -128,6 +132,33 @@ impl Close {
     pub const BAD_KEY: Close = Close {
         code: 4001,
         reason: "wrong passcode",
+    };
+    /// Too many wrong passcodes: the passcode was refused without being checked. Same code as
+    /// a wrong passcode, so clients that do not know the difference do not retry on their own.
+    pub const TOO_MANY_ATTEMPTS: Close = Close {
+        code: 4001,
+        reason: "too many passcode attempts",
+    };
+    /// The client broke the WebSocket framing rules (reserved bits or opcodes, a fragmented
+    /// or oversized control frame, a stray continuation).
+    pub const PROTOCOL_ERROR: Close = Close {
+        code: 1002,
+        reason: "protocol error",
+    };
+    /// A text frame was not valid UTF-8.
+    pub const BAD_UTF8: Close = Close {
+        code: 1007,
+        reason: "invalid UTF-8 in a text frame",
+    };
+    /// The client pinged faster than its ping allowance.
+    pub const TOO_MANY_PINGS: Close = Close {
+        code: 1008,
+        reason: "too many pings",
+    };
+    /// A frame or message was larger than the relay's hard cap.
+    pub const FRAME_TOO_BIG: Close = Close {
+        code: 1009,
+        reason: "message too big",
     };
     /// The room is full.
     pub const ROOM_FULL: Close = Close {

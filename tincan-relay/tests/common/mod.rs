@@ -261,3 +261,50 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
         .unwrap_or_default();
     (status, body)
 }
+
+/// Opens a WebSocket to `relay` from a chosen local address (any of 127.0.0.0/8 works on
+/// loopback), so tests can play several machines.
+pub async fn connect_from(
+    relay: SocketAddr,
+    local: std::net::IpAddr,
+    path_and_query: &str,
+) -> Result<WebSocketStream<TcpStream>, tungstenite::Error> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(local, 0))?;
+    let stream = tokio::time::timeout(WAIT, socket.connect(relay))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    let url = format!("ws://{relay}{path_and_query}");
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::client_async(url, stream))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    Ok(ws)
+}
+
+/// Reads the first text frame of a connection (skipping pings) and the close that may
+/// follow it: `(first text, close code)`.
+pub async fn first_text_and_close(
+    ws: &mut WebSocketStream<TcpStream>,
+    want_close: bool,
+) -> (Value, Option<u16>) {
+    let mut first = None;
+    loop {
+        let next = tokio::time::timeout(WAIT, ws.next()).await;
+        match next.expect("timed out waiting for the relay") {
+            Some(Ok(Message::Text(text))) => {
+                let value = serde_json::from_str(&text).expect("relay sent bad JSON");
+                if !want_close {
+                    return (value, None);
+                }
+                first.get_or_insert(value);
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let code = frame.as_ref().map(|f| u16::from(f.code));
+                return (first.expect("a refusal comes with an error frame"), code);
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("connection failed: {e}"),
+            None => panic!("connection ended without a close frame"),
+        }
+    }
+}

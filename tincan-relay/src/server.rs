@@ -113,7 +113,7 @@ impl Relay {
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(signal)
-        .await?;
+            .await?;
         tracker.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
             .await
@@ -148,13 +148,7 @@ async fn join_lobby(
     Query(query): Query<JoinQuery>,
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    upgrade_to_room(
-        state,
-        addr,
-        protocol::DEFAULT_ROOM.to_owned(),
-        query,
-        upgrade,
-    )
+    upgrade_to_room(state, addr, protocol::DEFAULT_ROOM.to_owned(), query, upgrade)
 }
 
 async fn join_room(

@@ -33,6 +33,23 @@ pub struct Config {
     /// Most open connections (pending or upgraded) from one client address, an IPv6 /64 counting
     /// as one address; the next one is closed at once.
     pub max_connections_per_address: usize,
+    /// Bytes waiting to be written to one client; a client that lets more pile up is dropped.
+    pub queue_bytes: usize,
+    /// Bytes waiting in all clients' queues together; past it, clients that are behind are
+    /// dropped.
+    pub total_queue_bytes: usize,
+    /// How long writing to a client may make no progress before it is dropped as too slow.
+    pub write_stall_timeout: Duration,
+    /// Pings (and unsolicited pongs) per second a client may send on average; more closes it.
+    pub ping_rate_per_second: f64,
+    /// Pings a client may send at once above the average rate.
+    pub ping_burst: u32,
+    /// Wrong passcodes an address may give before it has to wait.
+    pub key_free_tries: u32,
+    /// Longest wait for one address after wrong passcodes (the waits double up to it).
+    pub key_max_delay: Duration,
+    /// Wrong passcodes per minute the relay checks from addresses that failed before.
+    pub key_failures_per_minute: u32,
 }
 
 impl Default for Config {
@@ -51,6 +68,14 @@ impl Default for Config {
             header_timeout: Duration::from_secs(5),
             max_pending_handshakes: 128,
             max_connections_per_address: 32,
+            queue_bytes: 1024 * 1024,
+            total_queue_bytes: 64 * 1024 * 1024,
+            write_stall_timeout: Duration::from_secs(5),
+            ping_rate_per_second: 2.0,
+            ping_burst: 10,
+            key_free_tries: 5,
+            key_max_delay: Duration::from_secs(300),
+            key_failures_per_minute: 30,
         }
     }
 }

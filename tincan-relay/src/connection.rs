@@ -7,17 +7,16 @@ use futures_util::{
     stream::{SplitSink, SplitStream},
     SinkExt, StreamExt,
 };
-use tokio::{
-    sync::mpsc,
-    time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior},
-};
+use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     config::Config,
     envelope::{self, Rejection},
+    guard::GuardLimits,
     limit::RateLimiter,
     protocol::{Close, ErrorCode, PROTOCOL_VERSION},
+    queue,
     room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},
 };
 
@@ -61,13 +60,15 @@ type Stream = SplitStream<WebSocket>;
 
 /// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
 pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
-    if let Some(rejection) = check_admission(&shared.config, &admission) {
+    if let Some(rejection) = check_admission(&shared, &admission) {
         return refuse(socket, admission.addr, &rejection).await;
     }
     let limits = JoinLimits {
         max_peers_per_room: shared.config.max_peers_per_room,
         max_connections: shared.config.max_connections,
         outbound_queue: shared.config.outbound_queue,
+        queue_bytes: shared.config.queue_bytes,
+        total_queue_bytes: shared.config.total_queue_bytes,
     };
     let membership = match shared.hub.join(&admission.room, &admission.name, limits) {
         Ok(membership) => membership,
@@ -106,7 +107,7 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
         biased;
         () = shared.shutdown.cancelled() => End::Close(Close::HOST_ENDED),
         kick = kicked => kick.map_or(End::Gone, End::Close),
-        end = write_loop(&mut sink, &mut rx, shared.config.keepalive_interval) => end,
+        end = write_loop(&mut sink, &mut rx, &shared.config) => end,
         end = reader.run(&mut stream) => end,
     };
     shared.hub.leave(&admission.room, &id);
@@ -118,7 +119,8 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
 }
 
 /// Version and passcode checks, done before the connection takes a place in a room.
-fn check_admission(config: &Config, admission: &Admission) -> Option<Rejection> {
+fn check_admission(shared: &Shared, admission: &Admission) -> Option<Rejection> {
+    let config = &shared.config;
     if let Some(version) = &admission.version {
         if version.trim() != PROTOCOL_VERSION.to_string() {
             let message = format!(
@@ -127,18 +129,30 @@ fn check_admission(config: &Config, admission: &Admission) -> Option<Rejection> 
             return Some(Rejection::new(ErrorCode::VersionMismatch, message));
         }
     }
-    if let Some(expected) = &config.key {
-        let given = admission.key.as_deref().unwrap_or_default();
-        if !same_secret(given.as_bytes(), expected.as_bytes()) {
-            let message = if admission.key.is_none() {
-                "this room needs a passcode"
-            } else {
-                "wrong passcode"
-            };
-            return Some(Rejection::new(ErrorCode::BadKey, message));
-        }
+    let expected = config.key.as_ref()?;
+    // No passcode at all is not a guess: it reveals nothing, so it costs no attempt.
+    let Some(given) = admission.key.as_deref().filter(|key| !key.is_empty()) else {
+        return Some(Rejection::new(
+            ErrorCode::BadKey,
+            "this room needs a passcode",
+        ));
+    };
+    let limits = GuardLimits {
+        free_tries: config.key_free_tries,
+        max_delay: config.key_max_delay,
+        failures_per_minute: config.key_failures_per_minute,
+    };
+    let verdict = shared.hub.guard.attempt(
+        limits,
+        admission.addr.ip(),
+        std::time::Instant::now(),
+        || same_secret(given.as_bytes(), expected.as_bytes()),
+    );
+    match verdict {
+        Ok(true) => None,
+        Ok(false) => Some(Rejection::new(ErrorCode::BadKey, "wrong passcode")),
+        Err(wait) => Some(Rejection::new(ErrorCode::TooManyAttempts, wait.message())),
     }
-    None
 }
 
 /// Compares secrets without stopping at the first difference, so timing reveals nothing.
@@ -193,38 +207,60 @@ async fn finish(mut sink: Sink, mut stream: Stream, end: End) {
     }
 }
 
-/// Writes queued frames and keepalive pings; ends when the socket fails.
-async fn write_loop(sink: &mut Sink, rx: &mut mpsc::Receiver<Utf8Bytes>, period: Duration) -> End {
+/// Writes queued frames and keepalive pings; ends when the socket fails or stops taking data.
+///
+/// A client that keeps sending (pings, messages) but never reads would look alive to the
+/// reader forever, so progress is judged here: each write must complete within the stall
+/// timeout, whatever the client sends.
+async fn write_loop(sink: &mut Sink, rx: &mut queue::Receiver, config: &Config) -> End {
+    let period = config.keepalive_interval;
+    let stall = config.write_stall_timeout;
     let mut ping = interval_at(Instant::now() + period, period);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         let result = tokio::select! {
-            frame = rx.recv() => match frame {
-                Some(text) => write_batch(sink, rx, text).await,
-                None => return End::Gone,
-            },
-            _ = ping.tick() => sink.send(Message::Ping(Default::default())).await,
+            text = rx.recv() => write_batch(sink, rx, text, stall).await,
+            _ = ping.tick() => {
+                let sent = timeout(stall, sink.send(Message::Ping(Default::default()))).await;
+                sent.map_err(|_| Stalled).map(|sent| sent.map_err(|_| Broken))
+            }
         };
-        if result.is_err() {
-            return End::Gone;
+        match result {
+            Ok(Ok(())) => {}
+            Err(Stalled) => return End::Close(Close::TOO_SLOW),
+            Ok(Err(Broken)) => return End::Gone,
         }
     }
 }
 
-/// Writes one frame plus whatever else is already queued, then flushes once.
+/// Writing to the client made no progress within the stall timeout.
+struct Stalled;
+
+/// The socket failed while writing.
+struct Broken;
+
+/// Writes one frame plus whatever else is already queued, then flushes once. Each step must
+/// finish within `stall`.
 async fn write_batch(
     sink: &mut Sink,
-    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    rx: &mut queue::Receiver,
     first: Utf8Bytes,
-) -> Result<(), axum::Error> {
-    sink.feed(Message::Text(first)).await?;
-    for _ in 1..WRITE_BATCH {
-        match rx.try_recv() {
-            Ok(text) => sink.feed(Message::Text(text)).await?,
-            Err(_) => break,
+    stall: Duration,
+) -> Result<Result<(), Broken>, Stalled> {
+    let step = |result: Result<Result<(), axum::Error>, _>| match result {
+        Err(_) => Err(Stalled),
+        Ok(sent) => Ok(sent.map_err(|_| Broken)),
+    };
+    let mut next = Some(first);
+    for _ in 0..WRITE_BATCH {
+        let Some(text) = next.take().or_else(|| rx.try_recv()) else {
+            break;
+        };
+        if let Err(broken) = step(timeout(stall, sink.feed(Message::Text(text))).await)? {
+            return Ok(Err(broken));
         }
     }
-    sink.flush().await
+    step(timeout(stall, sink.flush()).await)
 }
 
 /// The reading half of a joined connection.
@@ -232,7 +268,7 @@ struct Reader<'a> {
     shared: &'a Shared,
     room: &'a str,
     id: &'a str,
-    reply: mpsc::Sender<Utf8Bytes>,
+    reply: queue::Sender,
 }
 
 impl Reader<'_> {
@@ -244,15 +280,27 @@ impl Reader<'_> {
             config.rate_burst,
             std::time::Instant::now(),
         );
+        // Pings get their own allowance: tungstenite answers each one with a pong, so a flood
+        // of them would make the relay write for a client that may never read.
+        let mut pings = RateLimiter::new(
+            config.ping_rate_per_second,
+            config.ping_burst,
+            std::time::Instant::now(),
+        );
         let mut deadline = Instant::now() + config.keepalive_timeout;
         loop {
             let message = match timeout_at(deadline, stream.next()).await {
                 Err(_) => return End::Close(Close::KEEPALIVE),
-                Ok(None | Some(Err(_))) => return End::Gone,
+                Ok(None) => return End::Gone,
+                Ok(Some(Err(err))) => return broken_frame(self.id, err),
                 Ok(Some(Ok(message))) => message,
             };
             // Any frame, pongs included, proves the client is alive.
             deadline = Instant::now() + config.keepalive_timeout;
+            let control = matches!(message, Message::Ping(_) | Message::Pong(_));
+            if control && !pings.allow(std::time::Instant::now()) {
+                return End::Close(Close::TOO_MANY_PINGS);
+            }
             let counted = matches!(message, Message::Text(_) | Message::Binary(_));
             let rejection = if counted && !limiter.allow(std::time::Instant::now()) {
                 Some(Rejection::new(
@@ -272,7 +320,7 @@ impl Reader<'_> {
             };
             if let Some(rejection) = rejection {
                 tracing::debug!(peer = %self.id, code = ?rejection.code, "message refused");
-                if self.reply.try_send(rejection.to_json().into()).is_err() {
+                if self.reply.push(rejection.to_json().into()).is_err() {
                     return End::Close(Close::TOO_SLOW);
                 }
             }
@@ -307,4 +355,20 @@ impl Reader<'_> {
                 )
             })
     }
+}
+
+/// Sorts a read error: a broken frame from the client gets the close code that names its
+/// fault; a failed socket gets nothing.
+fn broken_frame(id: &str, err: axum::Error) -> End {
+    use tungstenite::error::Error as WsError;
+    let close = match err.into_inner().downcast::<WsError>().map(|err| *err) {
+        Ok(WsError::Protocol(fault)) => {
+            tracing::info!(peer = %id, %fault, "closing: broken frame");
+            Close::PROTOCOL_ERROR
+        }
+        Ok(WsError::Utf8) => Close::BAD_UTF8,
+        Ok(WsError::Capacity(_)) => Close::FRAME_TOO_BIG,
+        _ => return End::Gone,
+    };
+    End::Close(close)
 }

@@ -68,6 +68,38 @@ struct Args {
     #[arg(long, value_name = "FRAMES", default_value_t = defaults().outbound_queue)]
     queue: usize,
 
+    /// Bytes queued for one client before it is dropped as too slow.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().queue_bytes)]
+    queue_bytes: usize,
+
+    /// Bytes queued for all clients together; past it, clients that are behind are dropped.
+    #[arg(long, value_name = "BYTES", default_value_t = defaults().total_queue_bytes)]
+    total_queue_bytes: usize,
+
+    /// Seconds a write to a client may make no progress before the client is dropped.
+    #[arg(long, value_name = "SECS", default_value_t = defaults().write_stall_timeout.as_secs_f64())]
+    write_stall: f64,
+
+    /// Pings per second each client may send on average; more closes the connection.
+    #[arg(long, value_name = "PINGS", default_value_t = defaults().ping_rate_per_second)]
+    ping_rate: f64,
+
+    /// Pings a client may send in one burst above the average rate.
+    #[arg(long, value_name = "PINGS", default_value_t = defaults().ping_burst)]
+    ping_burst: u32,
+
+    /// Wrong passcodes one address may give before it has to wait.
+    #[arg(long, value_name = "N", default_value_t = defaults().key_free_tries)]
+    key_free_tries: u32,
+
+    /// Longest wait, in seconds, for an address after wrong passcodes (waits double up to it).
+    #[arg(long, value_name = "SECS", default_value_t = defaults().key_max_delay.as_secs_f64())]
+    key_max_delay: f64,
+
+    /// Wrong passcodes per minute checked from addresses that already failed, relay-wide.
+    #[arg(long, value_name = "N", default_value_t = defaults().key_failures_per_minute)]
+    key_failures_per_minute: u32,
+
     /// Folder to serve at `/` (the web UI, with index.html), so a browser can join from it.
     #[arg(long, value_name = "DIR")]
     ui: Option<PathBuf>,
@@ -119,6 +151,11 @@ impl Args {
             return Err("--max-connections-per-address must be at least 1".to_owned());
         }
         let key = self.key(std::env::var_os(KEY_VARIABLE))?;
+        let write_stall_timeout = seconds(self.write_stall, "write-stall")?;
+        let key_max_delay = seconds(self.key_max_delay, "key-max-delay")?;
+        if !(self.ping_rate.is_finite() && self.ping_rate > 0.0) {
+            return Err("--ping-rate must be a positive number".to_owned());
+        }
         Ok(Config {
             max_peers_per_room: self.max_peers,
             max_connections: self.max_connections,
@@ -129,6 +166,14 @@ impl Args {
             rate_per_second: self.rate,
             rate_burst: self.burst,
             outbound_queue: self.queue,
+            queue_bytes: self.queue_bytes,
+            total_queue_bytes: self.total_queue_bytes,
+            write_stall_timeout,
+            ping_rate_per_second: self.ping_rate,
+            ping_burst: self.ping_burst,
+            key_free_tries: self.key_free_tries,
+            key_max_delay,
+            key_failures_per_minute: self.key_failures_per_minute,
             ui_dir: self.ui.clone(),
             header_timeout,
             max_pending_handshakes: self.max_pending_handshakes,

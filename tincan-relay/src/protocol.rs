@@ -17,6 +17,12 @@ pub const MAX_ROOM_CHARS: usize = 64;
 /// Longest display name after trimming, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
 
+/// Most combining marks in a row in a display name (enough for any real script).
+pub const MAX_COMBINING_RUN: usize = 2;
+
+/// Most combining marks in a whole display name.
+pub const MAX_COMBINING_TOTAL: usize = 8;
+
 /// One other member of a room, as listed in `welcome` and announced in `peer-joined`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerInfo {
@@ -94,6 +100,9 @@ pub enum ErrorCode {
     VersionMismatch,
     /// The relay holds its maximum number of connections; the connection is closed.
     RelayFull,
+    /// Too many wrong passcodes from this address or on this relay; the passcode was not
+    /// checked and the connection is closed. The message says when to try again.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -104,6 +113,7 @@ impl ErrorCode {
             Self::RoomFull => Some(Close::ROOM_FULL),
             Self::VersionMismatch => Some(Close::VERSION_MISMATCH),
             Self::RelayFull => Some(Close::RELAY_FULL),
+            Self::TooManyAttempts => Some(Close::TOO_MANY_ATTEMPTS),
             _ => None,
         }
     }
@@ -128,6 +138,33 @@ impl Close {
     pub const BAD_KEY: Close = Close {
         code: 4001,
         reason: "wrong passcode",
+    };
+    /// Too many wrong passcodes: the passcode was refused without being checked. Same code as
+    /// a wrong passcode, so clients that do not know the difference do not retry on their own.
+    pub const TOO_MANY_ATTEMPTS: Close = Close {
+        code: 4001,
+        reason: "too many passcode attempts",
+    };
+    /// The client broke the WebSocket framing rules (reserved bits or opcodes, a fragmented
+    /// or oversized control frame, a stray continuation).
+    pub const PROTOCOL_ERROR: Close = Close {
+        code: 1002,
+        reason: "protocol error",
+    };
+    /// A text frame was not valid UTF-8.
+    pub const BAD_UTF8: Close = Close {
+        code: 1007,
+        reason: "invalid UTF-8 in a text frame",
+    };
+    /// The client pinged faster than its ping allowance.
+    pub const TOO_MANY_PINGS: Close = Close {
+        code: 1008,
+        reason: "too many pings",
+    };
+    /// A frame or message was larger than the relay's hard cap.
+    pub const FRAME_TOO_BIG: Close = Close {
+        code: 1009,
+        reason: "message too big",
     };
     /// The room is full.
     pub const ROOM_FULL: Close = Close {
@@ -222,14 +259,35 @@ pub fn validate_room(room: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Trims a display name and checks it: at most 32 characters, no control characters.
+/// Trims a display name and checks it: at most 32 characters; no control, format or
+/// line/paragraph separator characters (Unicode Cc, Cf, Zl, Zp), which could hide or reorder
+/// text (U+202E, U+200B); at most 2 combining marks in a row and 8 in all, so marks cannot
+/// pile up over other text.
 pub fn clean_name(name: Option<&str>) -> Result<String, &'static str> {
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
     let name = name.unwrap_or_default().trim();
     if name.chars().count() > MAX_NAME_CHARS {
         return Err("name must be at most 32 characters long");
     }
-    if name.chars().any(char::is_control) {
-        return Err("name must not contain control characters");
+    let (mut run, mut total) = (0, 0);
+    for c in name.chars() {
+        match get_general_category(c) {
+            G::Control => return Err("name must not contain control characters"),
+            G::Format | G::LineSeparator | G::ParagraphSeparator => {
+                return Err("name must not contain invisible format or separator characters")
+            }
+            G::NonspacingMark | G::SpacingMark | G::EnclosingMark => {
+                run += 1;
+                total += 1;
+                if run > MAX_COMBINING_RUN {
+                    return Err("name must not have more than 2 combining marks in a row");
+                }
+                if total > MAX_COMBINING_TOTAL {
+                    return Err("name must not have more than 8 combining marks");
+                }
+            }
+            _ => run = 0,
+        }
     }
     Ok(name.to_owned())
 }
@@ -250,6 +308,24 @@ mod tests {
         assert!(clean_name(Some(&"é".repeat(32))).is_ok());
         assert!(clean_name(Some(&"é".repeat(33))).is_err());
         assert!(clean_name(Some("a\u{7}b")).is_err());
+        // Invisible format and separator characters.
+        for sneaky in [
+            "Ann\u{202e}",
+            "A\u{200b}nn",
+            "An\u{2028}n",
+            "An\u{2029}n",
+            "\u{feff}Ann",
+        ] {
+            assert!(clean_name(Some(sneaky)).is_err(), "{sneaky:?}");
+        }
+        // Combining marks: real text passes, piles do not.
+        assert!(clean_name(Some("Zoe\u{301}")).is_ok());
+        assert!(clean_name(Some("Ngu\u{1ec5}n Th\u{1ecb}")).is_ok());
+        assert!(clean_name(Some("\u{928}\u{92e}\u{938}\u{94d}\u{924}\u{947}")).is_ok());
+        assert!(clean_name(Some("a\u{301}\u{302}")).is_ok());
+        assert!(clean_name(Some("a\u{301}\u{302}\u{303}")).is_err());
+        assert!(clean_name(Some(&"a\u{301}".repeat(9))).is_err());
+        assert!(clean_name(Some(&"a\u{301}".repeat(8))).is_ok());
     }
 
     #[test]

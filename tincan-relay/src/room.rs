@@ -7,18 +7,26 @@
 use std::{
     collections::HashMap,
     hash::{BuildHasher, RandomState},
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{atomic::AtomicUsize, Arc, Mutex, MutexGuard, PoisonError},
 };
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-use crate::protocol::{Close, PeerInfo, ServerMessage, PROTOCOL_VERSION};
+use crate::{
+    guard::KeyGuard,
+    protocol::{Close, PeerInfo, ServerMessage, PROTOCOL_VERSION},
+    queue::{self, Budget},
+};
 
 /// The rooms of one relay; cheap to clone, all clones share the same state.
 #[derive(Clone, Default)]
 pub(crate) struct Hub {
     inner: Arc<Mutex<Inner>>,
+    /// Bytes waiting in all peers' queues together.
+    queued: Arc<AtomicUsize>,
+    /// Wrong passcodes per address, kept apart from the rooms' lock.
+    pub(crate) guard: Arc<KeyGuard>,
 }
 
 #[derive(Default)]
@@ -37,7 +45,7 @@ struct Room {
 struct Peer {
     id: String,
     name: String,
-    tx: mpsc::Sender<Utf8Bytes>,
+    tx: queue::Sender,
     kick: oneshot::Sender<Close>,
 }
 
@@ -46,9 +54,9 @@ pub(crate) struct Membership {
     /// The id given to this peer.
     pub(crate) id: String,
     /// Frames to write to this peer's socket; `welcome` is already in it.
-    pub(crate) rx: mpsc::Receiver<Utf8Bytes>,
+    pub(crate) rx: queue::Receiver,
     /// A sender into the same queue, for error replies to this peer.
-    pub(crate) tx: mpsc::Sender<Utf8Bytes>,
+    pub(crate) tx: queue::Sender,
     /// Fires with a close reason when the relay evicts this peer.
     pub(crate) kicked: oneshot::Receiver<Close>,
 }
@@ -68,6 +76,8 @@ pub(crate) struct JoinLimits {
     pub(crate) max_peers_per_room: usize,
     pub(crate) max_connections: usize,
     pub(crate) outbound_queue: usize,
+    pub(crate) queue_bytes: usize,
+    pub(crate) total_queue_bytes: usize,
 }
 
 /// `to` named no other peer of the room.
@@ -99,7 +109,12 @@ impl Hub {
             return Err(Refusal::RoomFull);
         }
         let id = inner.fresh_id(room_name);
-        let (tx, rx) = mpsc::channel(limits.outbound_queue.max(2));
+        let (tx, rx) = queue::queue(Budget {
+            frames: limits.outbound_queue.max(2),
+            bytes: limits.queue_bytes,
+            total_bytes: limits.total_queue_bytes,
+            queued: self.queued.clone(),
+        });
         let (kick, kicked) = oneshot::channel();
         let room = inner.rooms.entry(room_name.to_owned()).or_default();
         let welcome = ServerMessage::Welcome {
@@ -115,8 +130,8 @@ impl Hub {
                 })
                 .collect(),
         };
-        // The queue is fresh and holds at least two frames, so this cannot fail.
-        let _ = tx.try_send(welcome.to_json().into());
+        // An empty queue always takes one frame, so this cannot fail.
+        let _ = tx.push(welcome.to_json().into());
         let joined = ServerMessage::PeerJoined {
             id: id.clone(),
             name: name.to_owned(),
@@ -229,7 +244,7 @@ impl Room {
                 continue;
             };
             let peer = self.peers.remove(index);
-            tracing::info!(peer = %peer.id, "dropping peer: outbound queue full");
+            tracing::info!(peer = %peer.id, "dropping peer: outbound queue over its budget");
             let _ = peer.kick.send(Close::TOO_SLOW);
             evicted += 1;
             let left = ServerMessage::PeerLeft { id };
@@ -240,12 +255,9 @@ impl Room {
 }
 
 impl Peer {
-    /// Queues a frame without waiting; `false` means the queue is full (a closed queue belongs
-    /// to a peer that is already leaving, which is not an overflow).
+    /// Queues a frame without waiting; `false` means the queue is over its budget (a closed
+    /// queue belongs to a peer that is already leaving, which is not an overflow).
     fn offer(&self, text: Utf8Bytes) -> bool {
-        !matches!(
-            self.tx.try_send(text),
-            Err(mpsc::error::TrySendError::Full(_))
-        )
+        self.tx.push(text).is_ok()
     }
 }

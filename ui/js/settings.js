@@ -69,9 +69,36 @@ export function parseIceServers(text) {
   return { ok: true, servers };
 }
 
+// The relay refuses more combining marks than these (in a row, in all).
+export const COMBINING_RUN_MAX = 2;
+export const COMBINING_TOTAL_MAX = 8;
+// Control, format and line/paragraph separator characters: invisible, or able to reorder or
+// hide text (U+202E, U+200B), so "Ann (you)" could be faked. The relay refuses them.
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const MARK = /^\p{M}$/u;
+
+/**
+ * Makes a display name the relay accepts (docs/PROTOCOL.md, "Display names"): drops hidden
+ * characters and combining marks past the limits, collapses whitespace, trims, and keeps at
+ * most NAME_MAX characters (code points, as the relay counts them).
+ */
 export function cleanName(name) {
-  // Control characters are refused by the relay; whitespace runs collapse to one space.
-  return String(name ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').replace(/\s+/g, ' ').trim().slice(0, NAME_MAX);
+  const text = String(name ?? '').replace(HIDDEN, '').replace(/\s+/g, ' ').trim();
+  const kept = [];
+  let run = 0;
+  let total = 0;
+  for (const char of text) {
+    if (MARK.test(char)) {
+      if (run >= COMBINING_RUN_MAX || total >= COMBINING_TOTAL_MAX) continue;
+      run += 1;
+      total += 1;
+    } else {
+      run = 0;
+    }
+    kept.push(char);
+    if (kept.length === NAME_MAX) break;
+  }
+  return kept.join('').trim();
 }
 
 function read(key, fallback) {

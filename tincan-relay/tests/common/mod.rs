@@ -439,3 +439,108 @@ pub async fn http_get_with_headers(
         .collect();
     (status, headers, body.to_owned())
 }
+
+/// Opens a WebSocket to `relay` from a chosen local address (any of 127.0.0.0/8 works on
+/// loopback), so tests can play several machines.
+pub async fn ws_connect_from(
+    relay: SocketAddr,
+    local: std::net::IpAddr,
+    path_and_query: &str,
+) -> Result<WebSocketStream<TcpStream>, tungstenite::Error> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(local, 0))?;
+    let stream = tokio::time::timeout(WAIT, socket.connect(relay))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    let url = format!("ws://{relay}{path_and_query}");
+    let (ws, _) = tokio::time::timeout(WAIT, tokio_tungstenite::client_async(url, stream))
+        .await
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+    Ok(ws)
+}
+
+/// Reads the first text frame of a connection (skipping pings) and the close that may
+/// follow it: `(first text, close code)`.
+pub async fn first_text_and_close(
+    ws: &mut WebSocketStream<TcpStream>,
+    want_close: bool,
+) -> (Value, Option<u16>) {
+    let mut first = None;
+    loop {
+        let next = tokio::time::timeout(WAIT, ws.next()).await;
+        match next.expect("timed out waiting for the relay") {
+            Some(Ok(Message::Text(text))) => {
+                let value = serde_json::from_str(&text).expect("relay sent bad JSON");
+                if !want_close {
+                    return (value, None);
+                }
+                first.get_or_insert(value);
+            }
+            Some(Ok(Message::Close(frame))) => {
+                let code = frame.as_ref().map(|f| u16::from(f.code));
+                return (first.expect("a refusal comes with an error frame"), code);
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("connection failed: {e}"),
+            None => panic!("connection ended without a close frame"),
+        }
+    }
+}
+
+/// The relay program running as a child process (killed on drop).
+pub struct RelayProcess {
+    pub child: tokio::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl RelayProcess {
+    /// Starts `tincan-relay --listen 127.0.0.1:0` with `args` and reads its port.
+    pub async fn start(args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tincan-relay"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn tincan-relay");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("no startup line")
+            .unwrap()
+            .expect("stdout closed early");
+        let addr = first
+            .strip_prefix("listening on ws://")
+            .and_then(|rest| rest.strip_suffix("/ws"))
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected startup line {first}"));
+        Self { child, addr }
+    }
+
+    /// Peak resident memory of the process so far (VmHWM), in bytes.
+    pub fn peak_memory(&self) -> u64 {
+        let pid = self.child.id().expect("relay still running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/PID/status");
+        kib * 1024
+    }
+
+    /// Opens a WebSocket to the child and reads its `welcome`.
+    pub async fn join(&self, path_and_query: &str) -> (Client, Welcome) {
+        let url = format!("ws://{}{}", self.addr, path_and_query);
+        let (ws, _) = tokio::time::timeout(WAIT, connect_async(url.as_str()))
+            .await
+            .expect("connect timed out")
+            .unwrap_or_else(|e| panic!("connect to {url} failed: {e}"));
+        let mut client = Client { ws };
+        let welcome = client.welcome().await;
+        (client, welcome)
+    }
+}

@@ -1,6 +1,7 @@
 'use strict';
 
 import { rateQuality } from '../call/stats.js';
+import { peerLabels } from './roster.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
 // device pickers, duration, the share box when hosting, and leave.
@@ -225,10 +226,11 @@ export function renderParticipants({ selfName, selfSource, muted, peers }) {
       tiles.delete(key);
     }
   }
+  const labels = peerLabels(selfName || 'Guest', `${selfName || 'Guest'} (you)`, peers);
   // Screen-reader users cannot see tiles come and go; tell them (not on the first render).
   const firstRender = tiles.size === 0;
   for (const p of peers) {
-    if (!firstRender && !tiles.has(String(p.id))) news.push(`${p.name || 'Guest'} joined the call.`);
+    if (!firstRender && !tiles.has(String(p.id))) news.push(`${labels.get(String(p.id))} joined the call.`);
   }
   if (news.length) announcer.textContent = news.join(' ');
   const rows = [{ id: 'self', name: selfName, self: true, source: selfSource }, ...peers];
@@ -243,14 +245,14 @@ export function renderParticipants({ selfName, selfSource, muted, peers }) {
     const place = previous ? previous.nextSibling : participantList.firstChild;
     if (tile.node !== place) participantList.insertBefore(tile.node, place);
     previous = tile.node;
-    updateTile(tile, row, muted);
+    updateTile(tile, row, muted, labels.get(key));
   }
   if (alone.hidden !== peers.length > 0) alone.hidden = peers.length > 0;
   const people = peers.length + 1;
   setText(callCount, people === 1 ? 'just you' : `${people} people`);
 }
 
-function updateTile(tile, row, muted) {
+function updateTile(tile, row, muted, label) {
   const name = row.name || 'Guest';
   setText(tile.initials, initials(name));
   if (row.self) {
@@ -262,13 +264,14 @@ function updateTile(tile, row, muted) {
     if (!tile.dot.hidden) tile.dot.hidden = true;
     return;
   }
-  setText(tile.name, name);
+  const shown = label ?? name;
+  setText(tile.name, shown);
   const connected = row.connectionState === 'connected';
   // A muted peer is still connected; muted is the more useful thing to show.
   setText(tile.state, connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState);
   setAttr(tile.state, 'data-state', connected && row.muted ? 'muted' : row.connectionState);
   setAttr(tile.node, 'data-muted', String(Boolean(row.muted)));
-  setText(tile.volumeLabel, `Volume for ${name}`);
+  setText(tile.volumeLabel, `Volume for ${shown}`);
   const percent = String(Math.round(row.volume * 100));
   setAttr(tile.slider, 'aria-valuetext', `${percent}%`);
   if (document.activeElement !== tile.slider && tile.slider.value !== percent) tile.slider.value = percent;

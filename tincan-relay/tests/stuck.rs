@@ -75,7 +75,7 @@ fn spawn_laggard(mut client: Client, kind: Laggard, to: String) -> JoinHandle<()
 async fn flood(kind: Laggard, args: &[&str]) -> u64 {
     let mut all_args = vec!["--max-peers", "32"];
     all_args.extend_from_slice(args);
-    let relay = RelayProcess::start(&all_args).await;
+    let relay = RelayProcess::start(&all_args, None).await;
     let (mut sender, _) = relay.join("/ws/flood?name=sender").await;
     let (mut reader, reader_welcome) = relay.join("/ws/flood?name=reader").await;
     let mut joined = Vec::new();

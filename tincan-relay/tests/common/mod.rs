@@ -487,39 +487,7 @@ pub async fn first_text_and_close(
     }
 }
 
-/// The relay program running as a child process (killed on drop).
-pub struct RelayProcess {
-    pub child: tokio::process::Child,
-    pub addr: SocketAddr,
-}
-
 impl RelayProcess {
-    /// Starts `tincan-relay --listen 127.0.0.1:0` with `args` and reads its port.
-    pub async fn start(args: &[&str]) -> Self {
-        use tokio::io::AsyncBufReadExt;
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tincan-relay"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("spawn tincan-relay");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let first = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .expect("no startup line")
-            .unwrap()
-            .expect("stdout closed early");
-        let addr = first
-            .strip_prefix("listening on ws://")
-            .and_then(|rest| rest.strip_suffix("/ws"))
-            .and_then(|addr| addr.parse().ok())
-            .unwrap_or_else(|| panic!("unexpected startup line {first}"));
-        Self { child, addr }
-    }
-
     /// Peak resident memory of the process so far (VmHWM), in bytes.
     pub fn peak_memory(&self) -> u64 {
         let pid = self.child.id().expect("relay still running");

@@ -83,6 +83,7 @@ async fn ten_thousand_idle_connections_fit_and_everything_comes_back() {
     assert_eq!(refusal["code"], "relay-full", "got {refusal}");
     drop(_extra);
 
+    eprintln!("relay-full checked at {:?}", started.elapsed());
     let closing = Instant::now();
     drop(clients);
     let fds_after = settle(&relay, fds_before).await;
@@ -103,6 +104,7 @@ async fn ten_thousand_idle_connections_fit_and_everything_comes_back() {
     drop(again);
     let fds_final = settle(&relay, fds_before).await;
     let grown = rss_peak.saturating_sub(rss_before);
+    eprintln!("second wave done at {:?}", started.elapsed());
     eprintln!(
         "a second wave of {} connections: RSS {rss_after} KiB -> {rss_again} KiB; fds after {fds_final}",
         SECOND_WAVE

@@ -255,6 +255,7 @@ async fn main() -> ExitCode {
         }
     };
     let has_ui = config.ui_dir.is_some();
+    let shutdown = shutdown_signal();
     let relay = match Relay::bind(args.listen, config).await {
         Ok(relay) => relay,
         Err(err) => {
@@ -266,7 +267,7 @@ async fn main() -> ExitCode {
     if let Err(err) = announce(addr, has_ui) {
         eprintln!("tincan-relay: cannot write to stdout: {err}");
     }
-    match relay.serve(shutdown_signal()).await {
+    match relay.serve(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("tincan-relay: {err}");
@@ -327,26 +328,36 @@ fn loopback_for(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Completes on Ctrl-C or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Listens for Ctrl-C and, on Unix, SIGTERM from this call on (so a signal sent as soon as the
+/// address is printed is never missed); the returned future completes on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        let terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                () = arrival(interrupt) => {}
+                () = arrival(terminate) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+/// Completes when `signal` arrives; never, if it could not be listened for.
+#[cfg(unix)]
+async fn arrival(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        None => std::future::pending().await,
     }
 }

@@ -2,6 +2,7 @@
 
 import { summarizeStats, addTotals } from './stats.js';
 import { connectionIdentity, withConnectionSessionId } from './identity.js';
+import { safetyCode } from './safety.js';
 
 // One remote participant: a peer connection negotiated with the "perfect negotiation" scheme, so
 // either side may renegotiate (ICE restart, new tracks) at any time and offer collisions resolve
@@ -56,8 +57,10 @@ export class Peer {
   #carried = null;
   #closed = false;
 
-  constructor({ id, name, polite, initiator, engine, rtcConfig, localMedia, send, onChange }) {
+  constructor({ id, name, room, polite, initiator, engine, rtcConfig, localMedia, send, onChange }) {
     this.id = id;
+    this.room = room ?? '';
+    this.safetyCode = null;
     this.name = name || 'Guest';
     this.polite = polite;
     this.initiator = initiator;
@@ -168,12 +171,15 @@ export class Peer {
     this.#graceTimer = null;
     if (state === 'connected') {
       if (this.connectedAt === null) this.connectedAt = performance.now();
+      this.#updateSafetyCode();
       clearTimeout(this.#recoveryTimer);
       this.#recoveryTimer = null;
     } else if (this.connectedAt !== null) {
       this.#armRecovery();
     }
     if (state === 'failed') {
+      // A code is only worth comparing for a connection that works.
+      this.safetyCode = null;
       this.#restartIce('the connection failed');
     } else if (state === 'disconnected') {
       // Brief disconnections often heal by themselves; restart only if this one does not.
@@ -434,10 +440,21 @@ export class Peer {
     return summary;
   }
 
+  // Recomputed on every (re)connection: a replaced connection has certificates of its own.
+  async #updateSafetyCode() {
+    const pc = this.pc;
+    const code = await safetyCode(pc.localDescription?.sdp, pc.remoteDescription?.sdp, this.room)
+      .catch(() => null);
+    if (this.#closed || pc !== this.pc || code === this.safetyCode) return;
+    this.safetyCode = code;
+    this.#onChange(this);
+  }
+
   snapshot() {
     return {
       id: this.id,
       name: this.name,
+      safetyCode: this.safetyCode,
       polite: this.polite,
       connectionState: this.pc.connectionState,
       iceConnectionState: this.pc.iceConnectionState ?? null,

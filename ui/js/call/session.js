@@ -167,6 +167,7 @@ export class CallSession extends Emitter {
     const peer = new Peer({
       id,
       name,
+      room: this.room,
       initiator,
       // docs/PROTOCOL.md: the newcomer is the impolite side of perfect negotiation. Both ends know
       // who that was from the relay's welcome / peer-joined order, so they always agree.

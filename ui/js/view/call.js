@@ -195,6 +195,8 @@ function createTile(id, self) {
     quality: node.querySelector('.p-quality'),
     dot: node.querySelector('.q-dot'),
     qualityText: node.querySelector('.q-text'),
+    safety: node.querySelector('.p-safety'),
+    safetyCode: node.querySelector('.p-safety-code'),
     volume: node.querySelector('.p-volume'),
     volumeLabel: node.querySelector('.p-volume-label'),
     slider: node.querySelector('input[type="range"]'),
@@ -271,6 +273,8 @@ function updateTile(tile, row, muted, label) {
   setText(tile.state, connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState);
   setAttr(tile.state, 'data-state', connected && row.muted ? 'muted' : row.connectionState);
   setAttr(tile.node, 'data-muted', String(Boolean(row.muted)));
+  setText(tile.safetyCode, row.safetyCode ?? '');
+  if (tile.safety.hidden !== !row.safetyCode) tile.safety.hidden = !row.safetyCode;
   setText(tile.volumeLabel, `Volume for ${shown}`);
   const percent = String(Math.round(row.volume * 100));
   setAttr(tile.slider, 'aria-valuetext', `${percent}%`);

@@ -111,6 +111,7 @@ where
     let closed = app.wait_for("closed", |e| e["kind"] == "closed");
     let grown_kib = Peak::kib().saturating_sub(before);
     let written = runtime.block_on(server).unwrap();
+    eprintln!("refused after {written} bytes of 60 MiB; peak memory grew by {grown_kib} KiB");
     assert!(
         written < SIXTY_MIB,
         "the client read the whole 60 MiB ({written} bytes)"

@@ -205,7 +205,7 @@ fn a_flood_of_frames_is_cut_off_after_a_few_reach_the_page() {
     // comes after about a quarter of a second.
     let allowed = 201 + (took.as_secs_f64() * 100.0) as usize;
     assert!(passed <= allowed, "{passed} frames reached the page");
-    assert!(passed < 600, "{passed} frames reached the page");
+    assert!(passed < 1000, "{passed} frames reached the page");
     assert!(
         sent > passed as u64,
         "the flood went on past the cut ({sent} sent)"

@@ -37,7 +37,9 @@ impl HostAddress {
         };
         let mut text = input.trim();
         for scheme in ["http://", "ws://"] {
-            if text.len() >= scheme.len() && text[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            // `get`, not slicing: the text may start with characters wider than one byte.
+            let prefix = text.get(..scheme.len());
+            if prefix.is_some_and(|p| p.eq_ignore_ascii_case(scheme)) {
                 text = &text[scheme.len()..];
             }
         }
@@ -226,5 +228,170 @@ mod tests {
             .to_string()
             .contains("\"a/b\" cannot be used"));
         assert!(check_room("").is_err());
+    }
+}
+
+/// Properties of the parser over any input, and a table of tricky inputs whose outcomes are
+/// written out by hand.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    /// Checks, without this module's own code, that `shown` is `host:port` with a valid port and
+    /// a host that is an IPv4 address, a bracketed IPv6 address or a DNS name.
+    fn assert_valid_host_port(shown: &str) {
+        let (host, port) = shown.rsplit_once(':').expect("host:port");
+        let port: u16 = port.parse().expect("a numeric port");
+        assert!(port >= 1, "{shown}");
+        let ip_ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            Some(v6) => v6.parse::<Ipv6Addr>().is_ok(),
+            None => host.parse::<Ipv4Addr>().is_ok(),
+        };
+        let name_ok = !host.is_empty()
+            && host.len() <= 253
+            && host.trim_end_matches('.').split('.').all(|label| {
+                (1..=63).contains(&label.len())
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            });
+        assert!(ip_ok || name_ok, "{shown} has no valid host");
+        // The URL built from it must name the same host and port to a standard URL parser.
+        let url = url::Url::parse(&format!("ws://{shown}/ws/lobby")).expect("a valid URL");
+        assert_eq!(url.port_or_known_default(), Some(port), "{shown}");
+        assert!(url.host_str().is_some(), "{shown}");
+    }
+
+    /// Pieces that make the parser's branches meet: brackets, colons, zone ids, schemes, paths.
+    fn tricky() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("[".to_owned()),
+            Just("]".to_owned()),
+            Just(":".to_owned()),
+            Just("::".to_owned()),
+            Just("%".to_owned()),
+            Just("@".to_owned()),
+            Just("/".to_owned()),
+            Just(".".to_owned()),
+            Just(" ".to_owned()),
+            Just("http://".to_owned()),
+            Just("ws://".to_owned()),
+            "[0-9]{1,6}",
+            "[a-fA-F0-9]{1,4}",
+            "[a-zA-Z-]{1,8}",
+            "\\PC",
+        ];
+        prop::collection::vec(piece, 0..12).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn never_panics_and_what_it_accepts_round_trips(input in prop_oneof![any::<String>(), tricky()]) {
+            if let Ok(address) = HostAddress::parse(&input) {
+                let shown = address.to_string();
+                assert_valid_host_port(&shown);
+                prop_assert_eq!(HostAddress::parse(&shown).ok(), Some(address));
+            }
+        }
+
+        #[test]
+        fn every_ip_and_port_is_accepted(ip in any::<IpAddr>(), port in 1u16..) {
+            let (input, host) = match ip {
+                IpAddr::V4(v4) => (format!("{v4}:{port}"), v4.to_string()),
+                IpAddr::V6(v6) => (format!("[{v6}]:{port}"), format!("[{v6}]")),
+            };
+            let address = HostAddress::parse(&input).expect("accepted");
+            prop_assert_eq!(address.to_string(), format!("{host}:{port}"));
+        }
+    }
+
+    /// `Ok(shown)` or `Err(a piece of the reason)`.
+    const TABLE: &[(&str, Result<&str, &str>)] = &[
+        // IPv6 zone ids name an interface of this machine, meaningless to the host; refused.
+        ("fe80::1%eth0", Err("[address]:port")),
+        ("[fe80::1%eth0]:47800", Err("not a valid IPv6 address")),
+        ("[fe80::1%25eth0]", Err("not a valid IPv6 address")),
+        // Brackets.
+        ("[::1]", Ok("[::1]:47800")),
+        ("::1", Ok("[::1]:47800")),
+        ("[::1]:", Err("port must be a number")),
+        ("[::1]]:80", Err(":PORT")),
+        ("[[::1]]", Err("not a valid IPv6 address")),
+        ("[]", Err("not a valid IPv6 address")),
+        ("[::1", Err("closing ']'")),
+        ("::1]:80", Err("[address]:port")),
+        ("[::ffff:192.168.1.1]:5", Ok("[::ffff:192.168.1.1]:5")),
+        ("1:2:3:4:5:6:7:8:9", Err("[address]:port")),
+        ("ws://[::1]:9", Ok("[::1]:9")),
+        // Ports at and past the ends of the range.
+        ("10.0.0.5:0", Err("port must be a number from 1 to 65535")),
+        ("10.0.0.5:1", Ok("10.0.0.5:1")),
+        ("10.0.0.5:65535", Ok("10.0.0.5:65535")),
+        (
+            "10.0.0.5:65536",
+            Err("port must be a number from 1 to 65535"),
+        ),
+        ("[::1]:0", Err("port must be a number")),
+        ("[::1]:65536", Err("port must be a number")),
+        ("10.0.0.5:", Err("port must be a number")),
+        ("10.0.0.5:-1", Err("port must be a number")),
+        ("10.0.0.5:0080", Ok("10.0.0.5:80")),
+        ("10.0.0.5:\u{ff18}\u{ff10}", Err("port must be a number")),
+        (":", Err("host part before ':' is empty")),
+        // Paths, queries and user-info: only an address and a port are wanted.
+        ("10.0.0.5/ws", Err("only the address")),
+        ("10.0.0.5:80/", Ok("10.0.0.5:80")),
+        ("http://10.0.0.5:80/ws/lobby", Err("only the address")),
+        ("https://10.0.0.5", Err("only the address")),
+        ("10.0.0.5?key=1", Err("only the address")),
+        ("user@10.0.0.5", Err("only the address")),
+        ("user:pass@10.0.0.5:80", Err("only the address")),
+        ("10.0.0.5#x", Err("letters, digits")),
+        // IPv4 look-alikes.
+        ("01.02.03.004", Err("not a valid IPv4 address")),
+        ("256.0.0.1", Err("not a valid IPv4 address")),
+        ("1.2.3", Err("not a valid IPv4 address")),
+        ("10.0.0.5.", Err("not a valid IPv4 address")),
+        // Host names.
+        ("LOCALHOST", Ok("localhost:47800")),
+        ("example.com.", Ok("example.com.:47800")),
+        ("xn--bcher-kva.example", Ok("xn--bcher-kva.example:47800")),
+        ("b\u{fc}cher.example", Err("letters, digits")),
+        // Characters wider than one byte where a scheme would be.
+        ("\u{65e5}\u{672c}\u{8a9e}x", Err("letters, digits")),
+        ("ws:/\u{e9}", Err("only the address")),
+        ("-bad.local", Err("letters, digits")),
+        ("a..b", Err("letters, digits")),
+        ("  10.0.0.5  ", Ok("10.0.0.5:47800")),
+    ];
+
+    #[test]
+    fn tricky_inputs_give_the_written_outcomes() {
+        for (input, expected) in TABLE {
+            match (HostAddress::parse(input), expected) {
+                (Ok(address), Ok(shown)) => assert_eq!(&address.to_string(), shown, "{input}"),
+                (Err(error), Err(reason)) => {
+                    let message = error.to_string();
+                    assert!(message.contains(reason), "{input}: {message}");
+                }
+                (got, _) => panic!("{input}: expected {expected:?}, got {got:?}"),
+            }
+        }
+        // Labels of the longest allowed length, 255 characters in all: two over DNS's limit.
+        let long = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(63),
+        ]
+        .join(".");
+        assert!(HostAddress::parse(&long).is_err());
+        assert!(HostAddress::parse(&long[2..]).is_ok());
     }
 }

@@ -41,6 +41,9 @@ pub enum Error {
     /// `send_signal` was called while no signaling socket is open.
     #[error("Not connected to a room")]
     NotConnected,
+    /// The host sent frames too large or too fast, so the app closed the connection.
+    #[error("The host sent too much data; left the call")]
+    TooMuchData,
     /// An engine command came before `engine_start`.
     #[error("The native audio engine is not running")]
     EngineNotStarted,

@@ -23,8 +23,10 @@ use tokio_tungstenite::{
 use crate::{address::HostAddress, error::Error};
 
 mod event;
+mod intake;
 
 pub use event::{CloseCode, SignalEvent};
+use intake::Intake;
 
 /// How long opening the socket may take before the join fails.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,8 +42,15 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 /// How long a closing handshake may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long the relay may take to answer our close after we refused what it sent.
+const REFUSAL_CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// Close code used when the connection was lost and could not be restored.
 const ABNORMAL: u16 = 1006;
+/// Close code for a frame or message over [`intake::MAX_FRAME_BYTES`] (RFC 6455 "message too big").
+const TOO_BIG: u16 = 1009;
+/// Close code for frames beyond the rate budget (RFC 6455 "policy violation").
+const TOO_FAST: u16 = 1008;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -167,6 +176,7 @@ async fn serve(
 ) -> End {
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
+    let mut intake = Intake::new();
     // A fatal relay error (bad passcode, room full, ...) means the close that follows is final.
     let mut fatal: Option<(String, String)> = None;
     let end_of_stream = |fatal: Option<(String, String)>| match fatal {
@@ -177,6 +187,13 @@ async fn serve(
         tokio::select! {
             frame = socket.next() => {
                 last_heard = Instant::now();
+                let admitted = match &frame {
+                    Some(Ok(message)) => intake.admit(message.len()),
+                    _ => true,
+                };
+                if !admitted {
+                    return refuse(socket, TOO_FAST).await;
+                }
                 match frame {
                     Some(Ok(Message::Text(text))) => {
                         if fatal.is_none() {
@@ -197,6 +214,7 @@ async fn serve(
                         };
                     }
                     Some(Ok(_)) => {}
+                    Some(Err(tungstenite::Error::Capacity(_))) => return refuse(socket, TOO_BIG).await,
                     Some(Err(_)) | None => return end_of_stream(fatal),
                 }
             }
@@ -228,6 +246,23 @@ async fn serve(
             }
         }
     }
+}
+
+/// Closes a connection whose relay sent too much, for good: whatever answers at that address is
+/// not a relay to reconnect to.
+async fn refuse(socket: &mut Socket, code: u16) -> End {
+    let reason = Error::TooMuchData.to_string();
+    let frame = CloseFrame {
+        code: WsCode::from(code),
+        reason: reason.clone().into(),
+    };
+    // Its frames are no longer read into the page; only the closing handshake is waited for.
+    let _ = timeout(REFUSAL_CLOSE_TIMEOUT, async {
+        let _ = socket.close(Some(frame)).await;
+        while let Some(Ok(_)) = socket.next().await {}
+    })
+    .await;
+    End::Closed(CloseCode::Number(code), reason)
 }
 
 /// Close codes after which the relay may well take us back: server restart or overload, and
@@ -321,7 +356,11 @@ async fn connect(target: &Target) -> Result<Socket, Error> {
         url: target.shown_url.clone(),
         reason,
     };
-    let attempt = tokio_tungstenite::connect_async_with_config(target.url.as_str(), None, true);
+    let attempt = tokio_tungstenite::connect_async_with_config(
+        target.url.as_str(),
+        Some(intake::socket_config()),
+        true,
+    );
     match timeout(CONNECT_TIMEOUT, attempt).await {
         Err(_) => Err(unreachable(format!(
             "no answer within {} seconds",

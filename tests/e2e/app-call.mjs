@@ -42,6 +42,13 @@ test('the app hosts, a browser joins by the shared address, they hear each other
       { what: 'the app to connect' });
     assert.equal((await app.state()).engine, 'native');
 
+    // Both ends show the same safety code, the native engine's descriptions included.
+    await app.waitFor('return Boolean(window.tincan.state().peers[0]?.safetyCode);', { what: "the app's safety code" });
+    await page.locator('.participant:not(.self) .p-safety-code').waitFor({ state: 'visible' });
+    const appCode = (await app.state()).peers[0].safetyCode;
+    assert.match(appCode, /^\d{4} \d{4} \d{4}$/);
+    assert.equal(await page.textContent('.participant:not(.self) .p-safety-code'), appCode, 'the app and the browser show the same safety code');
+
     await sleep(500);
     const fromApp = await measureInbound(page, 'Ann', 2000);
     // The native engine's tone is quieter than the page's; anything well above silence will do.

@@ -41,6 +41,9 @@ pub enum EngineError {
     /// An ICE candidate could not be applied.
     #[error("invalid ICE candidate: {0}")]
     InvalidCandidate(String),
+    /// A remote description or candidate was outside the engine's input limits.
+    #[error(transparent)]
+    Refused(#[from] crate::limits::InputError),
     /// An ICE server entry could not be understood.
     #[error("invalid ICE server {0:?}")]
     InvalidIceServer(String),

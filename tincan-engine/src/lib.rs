@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod events;
 mod ice;
+pub mod limits;
 mod peer;
 mod peers;
 mod playout;

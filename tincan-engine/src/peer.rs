@@ -7,6 +7,7 @@ use crate::description::{
 use crate::engine::Inner;
 use crate::error::{EngineError, Result};
 use crate::events::{ConnectionState, SignalingState};
+use crate::limits::{self, InputError};
 use crate::stats::PeerStats;
 use gst::prelude::*;
 use std::sync::Arc;
@@ -96,6 +97,7 @@ impl Peer {
         if description.kind == SdpType::Rollback {
             return self.rollback();
         }
+        limits::check_remote_sdp(&description.sdp)?;
         if description.kind == SdpType::Offer {
             let collision = self.signaling_state() == SignalingState::HaveLocalOffer;
             let restart = match (self.remote_description(), ice_ufrag(&description.sdp)) {
@@ -119,7 +121,13 @@ impl Peer {
         let Some(candidate) = candidate.filter(|c| !c.candidate.trim().is_empty()) else {
             return Ok(());
         };
+        let text = candidate.candidate.trim();
+        let text = text.strip_prefix("a=").unwrap_or(text);
+        limits::check_candidate(text)?;
         let index = match (candidate.sdp_m_line_index, candidate.sdp_mid.as_deref()) {
+            (Some(index), _) if index as usize >= limits::MAX_MEDIA_SECTIONS => {
+                return Err(InputError::MediaIndexOutOfRange(index).into())
+            }
             (Some(index), _) => index,
             (None, Some(mid)) => {
                 self.inner
@@ -134,12 +142,8 @@ impl Peer {
                 ))
             }
         };
-        let text = candidate
-            .candidate
-            .trim()
-            .trim_start_matches("a=")
-            .to_owned();
-        self.inner.remote_candidate(&self.id, index, text)
+        self.inner
+            .remote_candidate(&self.id, index, text.to_owned())
     }
 
     /// The applied local description (pending if any, else current), like `localDescription`.

@@ -183,6 +183,12 @@ impl Inner {
                 .peers
                 .get_mut(id)
                 .ok_or_else(|| EngineError::PeerClosed(id.to_owned()))?;
+            // Kept ones are replayed after a rebuild, so they are bounded like the pending ones.
+            if entry.pending_remote.len() + entry.recent_remote.len()
+                >= crate::limits::MAX_REMOTE_CANDIDATES
+            {
+                return Err(crate::limits::InputError::TooManyCandidates.into());
+            }
             if !entry.remote_applied {
                 entry.pending_remote.push((mline, text));
                 return Ok(());

@@ -3,4 +3,5 @@
 
 mod harness;
 mod host;
+mod hostile;
 mod join;

@@ -3,6 +3,7 @@
 import { summarizeStats, addTotals } from './stats.js';
 import { connectionIdentity, withConnectionSessionId } from './identity.js';
 import { safetyCode } from './safety.js';
+import { descriptionProblem, candidateInitProblem, CandidateBudget } from './limits.js';
 
 // One remote participant: a peer connection negotiated with the "perfect negotiation" scheme, so
 // either side may renegotiate (ICE restart, new tracks) at any time and offer collisions resolve
@@ -56,6 +57,7 @@ export class Peer {
   #latestOwn = null;
   #carried = null;
   #closed = false;
+  #candidates = new CandidateBudget();
 
   constructor({ id, name, room, polite, initiator, engine, rtcConfig, localMedia, send, onChange }) {
     this.id = id;
@@ -102,6 +104,7 @@ export class Peer {
   #openConnection() {
     const pc = this.#engine.createPeerConnection(this.#rtcConfig);
     this.pc = pc;
+    this.#candidates.reset();
     this.#lastStats = null;
     this.#latestOwn = null;
     this.#sentIdentity = null;
@@ -330,7 +333,11 @@ export class Peer {
   }
 
   async #handleDescription(description) {
-    if (typeof description.sdp !== 'string') return;
+    const problem = descriptionProblem(description.sdp);
+    if (problem) {
+      console.warn(`ignoring a description from ${this.id}: ${problem}`);
+      return;
+    }
     this.#lastSignalAt = performance.now();
     let pc = this.pc;
     const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
@@ -356,6 +363,7 @@ export class Peer {
     this.#applyingRemote = description.type === 'offer';
     try {
       await pc.setRemoteDescription(description);
+      this.#candidates.reset();
       if (description.type === 'offer') {
         this.#awaitingOffer = false;
         clearTimeout(this.#offerTimer);
@@ -372,6 +380,14 @@ export class Peer {
 
   async #handleCandidate(candidate) {
     if (!candidate || typeof candidate.candidate !== 'string') return;
+    // An empty one only marks the end of candidates.
+    if (candidate.candidate !== '') {
+      const problem = candidateInitProblem(candidate) ?? (this.#candidates.take() ? null : 'too many candidates');
+      if (problem) {
+        if (this.#candidates.refused <= 1) console.warn(`ignoring a candidate from ${this.id}: ${problem}`);
+        return;
+      }
+    }
     const pc = this.pc;
     try {
       await pc.addIceCandidate(candidate);

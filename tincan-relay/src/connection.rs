@@ -366,7 +366,7 @@ fn broken_frame(id: &str, err: axum::Error) -> End {
             tracing::info!(peer = %id, %fault, "closing: broken frame");
             Close::PROTOCOL_ERROR
         }
-        Ok(WsError::Utf8) => Close::BAD_UTF8,
+        Ok(WsError::Utf8(_)) => Close::BAD_UTF8,
         Ok(WsError::Capacity(_)) => Close::FRAME_TOO_BIG,
         _ => return End::Gone,
     };

@@ -353,3 +353,78 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use unicode_general_category::{get_general_category, GeneralCategory as G};
+
+    use super::*;
+
+    fn is_mark(c: char) -> bool {
+        matches!(
+            get_general_category(c),
+            G::NonspacingMark | G::SpacingMark | G::EnclosingMark
+        )
+    }
+
+    /// Names mixing ordinary letters with the characters the rule is about.
+    fn tricky_name() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => any::<char>(),
+            3 => proptest::char::range('a', 'z'),
+            1 => Just(' '),
+            1 => Just('\u{301}'),
+            1 => Just('\u{93f}'),
+            1 => Just('\u{20dd}'),
+            1 => Just('\u{202e}'),
+            1 => Just('\u{200b}'),
+            1 => Just('\u{2028}'),
+            1 => Just('\u{2029}'),
+            1 => Just('\u{feff}'),
+            1 => Just('\u{85}'),
+        ];
+        proptest::collection::vec(piece, 0..40).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn accepted_names_hold_nothing_hidden(name in tricky_name()) {
+            let Ok(clean) = clean_name(Some(&name)) else { return Ok(()) };
+            prop_assert_eq!(clean.as_str(), name.trim());
+            prop_assert!(clean.chars().count() <= MAX_NAME_CHARS);
+            let mut run = 0;
+            let mut total = 0;
+            for c in clean.chars() {
+                let category = get_general_category(c);
+                prop_assert!(
+                    !matches!(category, G::Control | G::Format | G::LineSeparator | G::ParagraphSeparator),
+                    "{:?} kept in {:?}", c, clean
+                );
+                if is_mark(c) {
+                    run += 1;
+                    total += 1;
+                    prop_assert!(run <= MAX_COMBINING_RUN && total <= MAX_COMBINING_TOTAL);
+                } else {
+                    run = 0;
+                }
+            }
+        }
+
+        #[test]
+        fn plain_names_are_always_accepted(name in "[A-Za-z][A-Za-z' -]{0,30}") {
+            prop_assert_eq!(clean_name(Some(&name)), Ok(name.trim().to_owned()));
+        }
+
+        #[test]
+        fn room_rule_is_exactly_the_documented_one(
+            room in prop_oneof!["[A-Za-z0-9_-]{0,70}", any::<String>(), "[a-z]{1,8}[ ./%é][a-z]{0,8}"],
+        ) {
+            let expected = (1..=MAX_ROOM_CHARS).contains(&room.len())
+                && room.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            prop_assert_eq!(validate_room(&room).is_ok(), expected);
+        }
+    }
+}

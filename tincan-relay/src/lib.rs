@@ -21,6 +21,7 @@ mod envelope;
 mod error;
 mod guard;
 mod limit;
+mod name;
 pub mod protocol;
 mod queue;
 mod room;

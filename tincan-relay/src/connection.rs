@@ -220,24 +220,35 @@ async fn write_loop(sink: &mut Sink, rx: &mut queue::Receiver, config: &Config) 
     loop {
         let result = tokio::select! {
             text = rx.recv() => write_batch(sink, rx, text, stall).await,
-            _ = ping.tick() => {
-                let sent = timeout(stall, sink.send(Message::Ping(Default::default()))).await;
-                sent.map_err(|_| Stalled).map(|sent| sent.map_err(|_| Broken))
-            }
+            _ = ping.tick() => within(stall, sink.send(Message::Ping(Default::default()))).await,
         };
         match result {
-            Ok(Ok(())) => {}
-            Err(Stalled) => return End::Close(Close::TOO_SLOW),
-            Ok(Err(Broken)) => return End::Gone,
+            Ok(()) => {}
+            Err(WriteFailure::Stalled) => return End::Close(Close::TOO_SLOW),
+            Err(WriteFailure::Broken) => return End::Gone,
         }
     }
 }
 
-/// Writing to the client made no progress within the stall timeout.
-struct Stalled;
+/// Why writing to a client stopped.
+enum WriteFailure {
+    /// A write made no progress within the stall timeout.
+    Stalled,
+    /// The socket failed.
+    Broken,
+}
 
-/// The socket failed while writing.
-struct Broken;
+/// Runs one write step, which must finish within `stall`.
+async fn within(
+    stall: Duration,
+    step: impl std::future::Future<Output = Result<(), axum::Error>>,
+) -> Result<(), WriteFailure> {
+    match timeout(stall, step).await {
+        Err(_) => Err(WriteFailure::Stalled),
+        Ok(Err(_)) => Err(WriteFailure::Broken),
+        Ok(Ok(())) => Ok(()),
+    }
+}
 
 /// Writes one frame plus whatever else is already queued, then flushes once. Each step must
 /// finish within `stall`.
@@ -246,21 +257,15 @@ async fn write_batch(
     rx: &mut queue::Receiver,
     first: Utf8Bytes,
     stall: Duration,
-) -> Result<Result<(), Broken>, Stalled> {
-    let step = |result: Result<Result<(), axum::Error>, _>| match result {
-        Err(_) => Err(Stalled),
-        Ok(sent) => Ok(sent.map_err(|_| Broken)),
-    };
+) -> Result<(), WriteFailure> {
     let mut next = Some(first);
     for _ in 0..WRITE_BATCH {
         let Some(text) = next.take().or_else(|| rx.try_recv()) else {
             break;
         };
-        if let Err(broken) = step(timeout(stall, sink.feed(Message::Text(text))).await)? {
-            return Ok(Err(broken));
-        }
+        within(stall, sink.feed(Message::Text(text))).await?;
     }
-    step(timeout(stall, sink.flush()).await)
+    within(stall, sink.flush()).await
 }
 
 /// The reading half of a joined connection.
@@ -366,7 +371,7 @@ fn broken_frame(id: &str, err: axum::Error) -> End {
             tracing::info!(peer = %id, %fault, "closing: broken frame");
             Close::PROTOCOL_ERROR
         }
-        Ok(WsError::Utf8) => Close::BAD_UTF8,
+        Ok(WsError::Utf8(_)) => Close::BAD_UTF8,
         Ok(WsError::Capacity(_)) => Close::FRAME_TOO_BIG,
         _ => return End::Gone,
     };

@@ -134,3 +134,128 @@ mod tests {
         assert_eq!(code(r#"{"type":"welcome"}"#), ErrorCode::ReservedType);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use std::fmt;
+
+    use proptest::prelude::*;
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    use serde_json::Map;
+
+    use super::*;
+
+    /// The member names of a JSON object text in order, duplicates kept (a `Map` hides them).
+    fn member_names(text: &str) -> Vec<String> {
+        struct Names;
+        impl<'de> Visitor<'de> for Names {
+            type Value = Vec<String>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    names.push(name);
+                }
+                Ok(names)
+            }
+        }
+        serde_json::Deserializer::from_str(text)
+            .deserialize_map(Names)
+            .expect("output must be a JSON object")
+    }
+
+    /// Member names as JSON text, including escaped spellings of `from`.
+    fn name_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#""type""#.to_owned()),
+            Just(r#""to""#.to_owned()),
+            Just(r#""from""#.to_owned()),
+            Just(r#""fr\u006fm""#.to_owned()),
+            Just(r#""\u0066rom""#.to_owned()),
+            Just(r#""From""#.to_owned()),
+            Just(r#""sdp""#.to_owned()),
+            any::<String>().prop_map(|s| Value::String(s).to_string()),
+        ]
+    }
+
+    fn value_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(r#""offer""#.to_owned()),
+            Just(r#""welcome""#.to_owned()),
+            Just(r#""peer-1""#.to_owned()),
+            Just(r#""mallory""#.to_owned()),
+            Just("7".to_owned()),
+            Just("null".to_owned()),
+            Just("[]".to_owned()),
+            Just(r#"{"from":"inner","type":"x"}"#.to_owned()),
+            Just(r#""\u0000\ud83d\ude00\"""#.to_owned()),
+            any::<String>().prop_map(|s| Value::String(s).to_string()),
+        ]
+    }
+
+    /// JSON object texts built member by member, with JSON white space between tokens.
+    fn object_text() -> impl Strategy<Value = String> {
+        let space = prop_oneof![Just(""), Just(" "), Just("\n\t"), Just("\r\n ")];
+        let member = (name_text(), space.clone(), value_text());
+        (
+            proptest::collection::vec(member, 0..6),
+            space,
+            any::<bool>(),
+        )
+            .prop_map(|(members, space, with_type)| {
+                let mut parts: Vec<String> = members
+                    .into_iter()
+                    .map(|(name, pad, value)| format!("{pad}{name}{pad}:{pad}{value}{pad}"))
+                    .collect();
+                if with_type {
+                    parts.insert(0, r#""type":"candidate""#.to_owned());
+                }
+                format!("{space}{{{}}}{space}", parts.join(","))
+            })
+    }
+
+    /// What `prepare` must decide for `text`, computed the plain way.
+    fn acceptable(text: &str) -> bool {
+        let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+            return false;
+        };
+        let type_ok = matches!(map.get("type"), Some(Value::String(t)) if !RESERVED_TYPES.contains(&t.as_str()));
+        let to_ok = matches!(map.get("to"), None | Some(Value::String(_)));
+        type_ok && to_ok
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>(), from in "[0-9a-f]{12}") {
+            let _ = prepare(&text, &from);
+        }
+
+        #[test]
+        fn stamped_output_is_json_with_one_true_from(
+            text in object_text(),
+            from in "[0-9a-f]{12}",
+        ) {
+            let result = prepare(&text, &from);
+            prop_assert_eq!(result.is_ok(), acceptable(&text), "{}", text);
+            let Ok(out) = result else { return Ok(()) };
+            let parsed: Map<String, Value> = serde_json::from_str(&out.text)
+                .expect("output must parse as a JSON object");
+            let froms = member_names(&out.text).iter().filter(|n| *n == "from").count();
+            prop_assert_eq!(froms, 1, "{}", out.text);
+            prop_assert_eq!(&parsed["from"], &Value::String(from.clone()));
+            // Everything else is the client's, untouched.
+            let mut input: Map<String, Value> = serde_json::from_str(&text).unwrap();
+            let mut output = parsed.clone();
+            input.remove("from");
+            output.remove("from");
+            prop_assert_eq!(&output, &input);
+            prop_assert_eq!(out.to.as_deref(), input.get("to").and_then(Value::as_str));
+            prop_assert_eq!(Some(out.kind.as_str()), input.get("type").and_then(Value::as_str));
+        }
+    }
+}

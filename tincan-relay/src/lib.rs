@@ -24,6 +24,7 @@ mod gate;
 mod guard;
 mod limit;
 mod listener;
+mod name;
 pub mod protocol;
 mod queue;
 mod refusal_log;

@@ -1,5 +1,6 @@
-//! Peers that stop reading, or read too slowly, while someone floods the room: the relay's
-//! memory stays bounded and those peers are dropped, whatever else they send.
+//! Peers that stop reading, or read too slowly, while the room is flooded with large
+//! messages: the relay's memory stays bounded and those peers are dropped, whatever else they
+//! send. (That such peers never delay the others is `slow_reader.rs`.)
 
 mod common;
 
@@ -9,30 +10,50 @@ use std::{
     time::Duration,
 };
 
-use common::{Client, RelayProcess};
+use common::{Client, RelayProcess, WAIT};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio::{task::JoinHandle, time::Instant};
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{tungstenite::Message, MaybeTlsStream};
 
 const LAGGARDS: usize = 20;
 /// Just under the default 64 KiB message limit.
 const PAD: usize = 60_000;
 /// Under the default allowance of 50 messages per second.
-const SEND_EVERY: Duration = Duration::from_millis(22);
+const SEND_EVERY: Duration = Duration::from_millis(25);
 /// How often each stuck laggard sends to its neighbour.
-const STUCK_SEND_EVERY: Duration = Duration::from_millis(50);
+const STUCK_SEND_EVERY: Duration = Duration::from_millis(100);
 const FLOOD_FOR: Duration = Duration::from_secs(12);
+/// A small receive buffer, so a laggard's socket fills after little data even on loopback.
+const LAGGARD_RCVBUF: u32 = 16 * 1024;
 const MIB: u64 = 1024 * 1024;
 
 /// How a laggard treats its socket.
 #[derive(Clone, Copy)]
 enum Laggard {
-    /// Never reads again, but pings twice a second to look alive and sends large messages to
-    /// another laggard, so every queue holds different bytes (a broadcast is shared).
+    /// Never reads again, but pings to look alive and sends large messages to another
+    /// laggard, so every queue holds different bytes (a broadcast is shared).
     Stuck,
     /// Reads one frame every 250 ms.
     Slow,
+}
+
+/// Joins with a small receive buffer and reads the `welcome`; returns the client and its id.
+async fn join_laggard(relay: &RelayProcess, n: usize) -> (Client, String) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(LAGGARD_RCVBUF).unwrap();
+    let stream = socket.connect(relay.addr).await.unwrap();
+    let url = format!("ws://{}/ws/flood?name=l{n}", relay.addr);
+    let (ws, _) = tokio::time::timeout(
+        WAIT,
+        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)),
+    )
+    .await
+    .expect("connect timed out")
+    .unwrap();
+    let mut client = Client { ws };
+    let welcome = client.welcome().await;
+    (client, welcome.id)
 }
 
 fn spawn_laggard(mut client: Client, kind: Laggard, to: String) -> JoinHandle<()> {
@@ -48,7 +69,7 @@ fn spawn_laggard(mut client: Client, kind: Laggard, to: String) -> JoinHandle<()
                     if client.ws.send(Message::text(blob)).await.is_err() {
                         return;
                     }
-                    if sent.is_multiple_of(10)
+                    if sent.is_multiple_of(5)
                         && client
                             .ws
                             .send(Message::Ping(Default::default()))
@@ -70,29 +91,24 @@ fn spawn_laggard(mut client: Client, kind: Laggard, to: String) -> JoinHandle<()
     })
 }
 
-/// Floods a room holding 20 laggards and one reader that keeps up; returns the relay's peak
-/// memory growth.
+/// Floods a room holding 20 laggards; returns the relay's peak memory growth.
 async fn flood(kind: Laggard, args: &[&str]) -> u64 {
     let mut all_args = vec!["--max-peers", "32"];
     all_args.extend_from_slice(args);
     let relay = RelayProcess::start(&all_args, None).await;
     let (mut sender, _) = relay.join("/ws/flood?name=sender").await;
-    let (mut reader, reader_welcome) = relay.join("/ws/flood?name=reader").await;
     let mut joined = Vec::new();
     for n in 0..LAGGARDS {
-        joined.push(relay.join(&format!("/ws/flood?name=l{n}")).await);
+        joined.push(join_laggard(&relay, n).await);
     }
-    let ids: Vec<String> = joined
-        .iter()
-        .map(|(_, welcome)| welcome.id.clone())
-        .collect();
+    let ids: Vec<String> = joined.iter().map(|(_, id)| id.clone()).collect();
     let laggard_ids: HashSet<String> = ids.iter().cloned().collect();
-    let mut laggards = Vec::new();
-    // Let the joins settle before taking the baseline.
-    for _ in 0..=LAGGARDS {
+    for _ in 0..LAGGARDS {
         assert_eq!(sender.recv_json().await["type"], "peer-joined");
     }
+    // The baseline is taken with everyone in the room.
     let baseline = relay.peak_memory();
+    let mut laggards = Vec::new();
     for (n, (client, _)) in joined.into_iter().enumerate() {
         let to = ids[(n + 1) % LAGGARDS].clone();
         laggards.push(spawn_laggard(client, kind, to));
@@ -110,31 +126,14 @@ async fn flood(kind: Laggard, args: &[&str]) -> u64 {
                 let value: serde_json::Value = serde_json::from_str(&text).unwrap();
                 match value["type"].as_str() {
                     Some("peer-left") => {
-                        left.lock()
-                            .unwrap()
-                            .insert(value["id"].as_str().unwrap().to_owned());
+                        let id = value["id"].as_str().unwrap().to_owned();
+                        left.lock().unwrap().insert(id);
                     }
                     other => panic!("the sender got {other:?}: {value}"),
                 }
             }
         })
     };
-    // The reader that keeps up must get every message, in order.
-    let received = tokio::spawn(async move {
-        let mut next = 0u64;
-        loop {
-            let message = reader.recv_json().await;
-            match message["type"].as_str() {
-                Some("blob") => {
-                    assert_eq!(message["n"], next, "the fast reader lost messages");
-                    next += 1;
-                }
-                Some("peer-joined" | "peer-left") => {}
-                Some("end") => return (next, reader),
-                other => panic!("the reader got {other:?}"),
-            }
-        }
-    });
 
     let pad = "x".repeat(PAD);
     let started = Instant::now();
@@ -147,28 +146,17 @@ async fn flood(kind: Laggard, args: &[&str]) -> u64 {
         sink.send(Message::text(blob)).await.unwrap();
         sent += 1;
     }
-    sink.send(Message::text(json!({"type": "end"}).to_string()))
-        .await
-        .unwrap();
-    let (delivered, _reader) = tokio::time::timeout(Duration::from_secs(20), received)
-        .await
-        .expect("the fast reader stalled")
-        .unwrap();
-    assert_eq!(delivered, sent);
 
-    // Every laggard is dropped, within the write-stall timeout after the flood at the latest.
-    let deadline = Instant::now() + Duration::from_secs(15);
+    // Every laggard is dropped; one whose socket is merely full goes within the write-stall
+    // timeout after the flood at the latest.
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !all_gone(&left) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let gone = left.lock().unwrap().clone();
+    let gone = left.lock().unwrap().len();
     assert!(
-        laggard_ids.is_subset(&gone),
-        "every laggard must be dropped"
-    );
-    assert!(
-        !gone.contains(&reader_welcome.id),
-        "the reader that keeps up must stay"
+        all_gone(&left),
+        "only {gone} of {LAGGARDS} laggards were dropped"
     );
 
     let growth = relay.peak_memory().saturating_sub(baseline);
@@ -187,9 +175,9 @@ async fn flood(kind: Laggard, args: &[&str]) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_that_never_read_but_ping_are_dropped_and_memory_stays_bounded() {
     let growth = flood(Laggard::Stuck, &[]).await;
-    // 20 queues of at most 1 MiB each plus socket buffers; a queue bounded in frames only
-    // (256 of them) let the same load grow the relay by about 75 MiB.
-    assert!(growth < 40 * MIB, "peak memory grew {growth} bytes");
+    // 20 queues of at most 1 MiB each plus write buffers (about 6 MiB measured); queues
+    // bounded in frames only (256 of them) let this load grow the relay by 42 MiB in 10 s.
+    assert!(growth < 30 * MIB, "peak memory grew {growth} bytes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -200,7 +188,7 @@ async fn slow_readers_are_dropped_and_memory_stays_bounded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_writer_is_dropped_even_when_its_byte_budget_is_large() {
-    // Each queue could hold 1 GiB, so only the stall timeout (and the relay-wide total) can
+    // Each queue and the relay-wide total could hold 1 GiB, so only the stall timeout can
     // drop the stuck readers.
     let growth = flood(
         Laggard::Stuck,

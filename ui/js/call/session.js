@@ -17,6 +17,7 @@ const ERROR_MESSAGES = {
   'room-full': 'Room full: this call already has as many people as the host allows.',
   'version-mismatch': 'This host runs a different version of Tincan. Both sides need the same version to talk.',
   'relay-full': 'The host is handling as many connections as it can; try again later.',
+  'too-many-attempts': 'Too many wrong passcodes were tried; wait a while before trying again.',
 };
 
 // What the relay's close codes mean, for when the close arrives without its error message.
@@ -29,6 +30,8 @@ const CLOSE_MESSAGES = {
 };
 
 export function describeServerError(msg) {
+  // The relay's own words say when to try again.
+  if (msg?.code === 'too-many-attempts' && msg.message) return `Passcodes are refused for now: ${msg.message}.`;
   return ERROR_MESSAGES[msg?.code] ?? `The host refused to connect: ${msg?.message || msg?.code || 'no reason given'}.`;
 }
 

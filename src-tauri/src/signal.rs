@@ -281,7 +281,7 @@ fn fatal_error(text: &str) -> Option<(String, String)> {
     let code = value.get("code")?.as_str()?;
     if !matches!(
         code,
-        "bad-key" | "room-full" | "version-mismatch" | "relay-full"
+        "bad-key" | "too-many-attempts" | "room-full" | "version-mismatch" | "relay-full"
     ) {
         return None;
     }
@@ -402,6 +402,11 @@ mod tests {
     fn recognises_fatal_relay_errors_only() {
         let fatal = fatal_error(r#"{"type":"error","code":"bad-key","message":"wrong passcode"}"#);
         assert_eq!(fatal, Some(("bad-key".into(), "wrong passcode".into())));
+        let wait = r#"{"type":"error","code":"too-many-attempts","message":"try again in 4 s"}"#;
+        assert_eq!(
+            fatal_error(wait),
+            Some(("too-many-attempts".into(), "try again in 4 s".into()))
+        );
         assert_eq!(
             fatal_error(r#"{"type":"error","code":"rate-limited","message":"x"}"#),
             None

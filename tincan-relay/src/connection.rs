@@ -13,10 +13,12 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     config::Config,
     envelope::{self, Rejection},
+    gate::Subnet,
     guard::GuardLimits,
     limit::RateLimiter,
     protocol::{Close, ErrorCode, PROTOCOL_VERSION},
     queue,
+    refusal_log::RefusalLog,
     room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},
 };
 
@@ -32,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) hub: Hub,
     pub(crate) config: Arc<Config>,
     pub(crate) shutdown: CancellationToken,
+    /// Where refusals are logged, a few lines per address at most.
+    pub(crate) refusals: RefusalLog,
 }
 
 /// What the client asked for in the upgrade request, already validated.
@@ -61,7 +65,7 @@ type Stream = SplitStream<WebSocket>;
 /// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
 pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
     if let Some(rejection) = check_admission(&shared, &admission) {
-        return refuse(socket, admission.addr, &rejection).await;
+        return refuse(socket, &shared, admission.addr, &rejection).await;
     }
     let limits = JoinLimits {
         max_peers_per_room: shared.config.max_peers_per_room,
@@ -78,12 +82,12 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
                 admission.room, shared.config.max_peers_per_room
             );
             let rejection = Rejection::new(ErrorCode::RoomFull, message);
-            return refuse(socket, admission.addr, &rejection).await;
+            return refuse(socket, &shared, admission.addr, &rejection).await;
         }
         Err(Refusal::RelayFull) => {
             let rejection =
                 Rejection::new(ErrorCode::RelayFull, "the relay has too many connections");
-            return refuse(socket, admission.addr, &rejection).await;
+            return refuse(socket, &shared, admission.addr, &rejection).await;
         }
     };
     let Membership { id, rx, tx, kicked } = membership;
@@ -166,8 +170,9 @@ fn same_secret(given: &[u8], expected: &[u8]) -> bool {
 
 /// Sends an `error` frame and the close that goes with its code, then waits briefly for the
 /// client to answer.
-async fn refuse(socket: WebSocket, addr: SocketAddr, rejection: &Rejection) {
-    tracing::info!(%addr, code = ?rejection.code, "refused connection");
+async fn refuse(socket: WebSocket, shared: &Shared, addr: SocketAddr, rejection: &Rejection) {
+    let reason = format!("{:?}: {}", rejection.code, rejection.message);
+    shared.refusals.refused(Subnet::of(addr.ip()), &reason);
     let (mut sink, stream) = socket.split();
     let sent = timeout(
         CLOSE_GRACE,

@@ -128,18 +128,21 @@ impl Relay {
                 .saturating_add(self.config.max_pending_handshakes),
         });
         let header_timeout = self.config.header_timeout;
+        // One log for refusals at accept and in the WebSocket, so a guesser cannot flood it.
+        let refusals = RefusalLog::default();
         let state = AppState {
             shared: Shared {
                 hub: Hub::default(),
                 config: Arc::new(self.config),
                 shutdown: token.clone(),
+                refusals: refusals.clone(),
             },
             tracker: tracker.clone(),
         };
         let acceptor = Acceptor {
             router: router(state),
             gate,
-            log: RefusalLog::default(),
+            log: refusals,
             header_timeout,
             shutdown: token.clone(),
             tracker: tracker.clone(),

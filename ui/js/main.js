@@ -93,10 +93,13 @@ async function startFromLaunchOptions() {
   if (options.lowLatency) app.setOverrides({ lowLatency: true });
   if (options.name) home.setName(cleanName(options.name));
   const name = home.getName() || 'Guest';
+  if (options.join) home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
+  // A reloaded page starts at home: the call the first page started has ended, and starting
+  // it again unasked would open the microphone behind the person's back.
+  if (options.firstPage === false) return;
   if (options.host) {
     await app.hostRoom({ name, key: options.key || '', room: options.room || '', port: options.port ?? null });
   } else if (options.join) {
-    home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
     await app.joinRoom({ address: options.join, room: options.room || '', key: options.key || '', name });
   }
 }

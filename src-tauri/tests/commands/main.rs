@@ -4,3 +4,4 @@
 mod harness;
 mod host;
 mod join;
+mod page;

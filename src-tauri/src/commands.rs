@@ -79,6 +79,9 @@ pub async fn host_room(
     address::check_room(&room)?;
     let page = state.page();
     state.settled().await;
+    if state.page() != page {
+        return Err(Error::PageGone);
+    }
     if let Some(running) = state.hosting().as_ref().filter(|h| h.is_running()) {
         return Err(Error::AlreadyHosting {
             port: running.info().port,
@@ -122,6 +125,9 @@ pub async fn join_room<R: Runtime>(
     let name = check_name(name.as_deref())?;
     let page = state.page();
     state.settled().await;
+    if state.page() != page {
+        return Err(Error::PageGone);
+    }
     let previous = state.session().take();
     if let Some(previous) = previous {
         previous.leave().await;

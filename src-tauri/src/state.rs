@@ -119,15 +119,15 @@ impl AppState {
 
     /// Stores the hosted relay if the page that asked for it is still the current one and no
     /// other relay runs; otherwise hands it back, with the reason, to be stopped.
-    pub fn keep_hosting(&self, page: u64, hosting: Hosting) -> Result<(), (Error, Hosting)> {
+    pub fn keep_hosting(&self, page: u64, hosting: Hosting) -> Result<(), (Error, Box<Hosting>)> {
         let mut slot = self.hosting();
         if self.page() != page {
-            return Err((Error::PageGone, hosting));
+            return Err((Error::PageGone, Box::new(hosting)));
         }
         if let Some(running) = slot.as_ref().filter(|h| h.is_running()) {
             // Another host_room won the race while this one was binding.
             let port = running.info().port;
-            return Err((Error::AlreadyHosting { port }, hosting));
+            return Err((Error::AlreadyHosting { port }, Box::new(hosting)));
         }
         *slot = Some(hosting);
         Ok(())

@@ -47,6 +47,14 @@ def not_capturing(pulse):
     return True
 
 
+def page_ready(d):
+    """The reloaded page has run its start-up script (WebDriver's Refresh may return before)."""
+    try:
+        return d.run("return document.readyState === 'complete' && typeof window.tincan?.state === 'function';")
+    except RuntimeError as error:
+        raise AssertionError(f"the page cannot be asked yet: {error}") from None
+
+
 def at_home(d):
     s = state(d)
     if s["screen"] != "home" or s["callState"] is not None:
@@ -112,6 +120,7 @@ def main():
             wait_until("the guest's microphone closed", lambda: not_capturing(pulses["guest"]))
             closed = time.time() - t0
             print(f"reload:   guest reloads -> host sees it leave {gone:.2f} s, its microphone closed {closed:.2f} s")
+            wait_until("the reloaded guest page to start", lambda: page_ready(guest))
             s = wait_until("the reloaded guest page at home", lambda: at_home(guest))
             assert s["peers"] == [], s
             # The new page neither rejoins nor opens the microphone by itself.
@@ -145,6 +154,7 @@ def main():
             wait_until("the host's microphone closed", lambda: not_capturing(pulses["host"]))
             wait_until("the guest's microphone closed", lambda: not_capturing(pulses["guest"]))
             print(f"reload:   host reloads -> guest told the call ended {ended:.2f} s, both microphones closed {time.time() - t0:.2f} s")
+            wait_until("the reloaded host page to start", lambda: page_ready(host))
             wait_until("the reloaded host page at home", lambda: at_home(host))
             time.sleep(QUIET)
             at_home(host)

@@ -45,6 +45,9 @@ tests/app/ipc.py
 step "a real call between two apps on the native engine, through tauri-driver"
 scripts/netns-run.sh tests/app/call.py
 
+step "a page reload mid-call in the real app ends the call and closes the microphone"
+scripts/netns-run.sh tests/app/reload.py
+
 step "release bundles (.deb, .rpm; the AppImage where its bundler can be fetched)"
 npm run package
 

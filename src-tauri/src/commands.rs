@@ -28,12 +28,30 @@ pub struct AppInfo {
     platform: &'static str,
 }
 
+/// What `launch_options` returns: the command line, and whether the asking page is the window's
+/// first.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageStart {
+    #[serde(flatten)]
+    options: LaunchOptions,
+    /// False after a reload: hosting or joining at start was the first page's to do, and a
+    /// reloaded page starts at the home screen.
+    first_page: bool,
+}
+
 /// How the app was started (command-line options).
 #[tauri::command]
-pub fn launch_options<R: Runtime>(app: AppHandle<R>) -> LaunchOptions {
-    app.try_state::<LaunchOptions>()
+pub fn launch_options<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> PageStart {
+    let options = app
+        .try_state::<LaunchOptions>()
         .map(|s| s.inner().clone())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // The first page load makes generation 1; without page loads (tests) it stays 0.
+    PageStart {
+        options,
+        first_page: state.page() <= 1,
+    }
 }
 
 /// The app's version and the operating system it runs on.
@@ -59,6 +77,11 @@ pub async fn host_room(
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
     address::check_room(&room)?;
+    let page = state.page();
+    state.settled().await;
+    if state.page() != page {
+        return Err(Error::PageGone);
+    }
     if let Some(running) = state.hosting().as_ref().filter(|h| h.is_running()) {
         return Err(Error::AlreadyHosting {
             port: running.info().port,
@@ -66,20 +89,9 @@ pub async fn host_room(
     }
     let hosting = Hosting::start(port, room, key).await?;
     let info = hosting.info().clone();
-    let refused = {
-        let mut slot = state.hosting();
-        match slot.as_ref().filter(|h| h.is_running()) {
-            // Another host_room won the race while this one was binding.
-            Some(running) => Some((running.info().port, hosting)),
-            None => {
-                *slot = Some(hosting);
-                None
-            }
-        }
-    };
-    if let Some((port, extra)) = refused {
+    if let Err((error, extra)) = state.keep_hosting(page, hosting) {
         extra.stop().await;
-        return Err(Error::AlreadyHosting { port });
+        return Err(error);
     }
     Ok(info)
 }
@@ -111,6 +123,11 @@ pub async fn join_room<R: Runtime>(
         .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
     address::check_room(&room)?;
     let name = check_name(name.as_deref())?;
+    let page = state.page();
+    state.settled().await;
+    if state.page() != page {
+        return Err(Error::PageGone);
+    }
     let previous = state.session().take();
     if let Some(previous) = previous {
         previous.leave().await;
@@ -122,12 +139,18 @@ pub async fn join_room<R: Runtime>(
         }
     });
     let session = Session::open(target, emit).await?;
-    let replaced = state.session().replace(session);
-    if let Some(replaced) = replaced {
-        // A concurrent join finished first; the later one wins, as if it had left first.
-        replaced.leave().await;
+    match state.keep_session(page, session) {
+        Ok(Some(replaced)) => {
+            // A concurrent join finished first; the later one wins, as if it had left first.
+            replaced.leave().await;
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(orphan) => {
+            orphan.leave().await;
+            Err(Error::PageGone)
+        }
     }
-    Ok(())
 }
 
 /// Sends one text frame to the relay.

@@ -7,6 +7,7 @@
 
 use crate::commands::MAIN_WINDOW;
 use crate::error::{Error, Result};
+use crate::state::AppState;
 use serde::Deserialize;
 use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Emitter, Runtime, State};
@@ -39,16 +40,32 @@ impl EngineHost {
             .ok_or_else(|| Error::Engine(format!("no call with peer {id:?}")))
     }
 
-    fn replace(&self, engine: Option<Arc<Engine>>) -> Option<Arc<Engine>> {
-        std::mem::replace(
-            &mut *self.engine.lock().unwrap_or_else(|e| e.into_inner()),
-            engine,
-        )
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Arc<Engine>>> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands over the running engine, leaving none.
+    pub fn take(&self) -> Option<Arc<Engine>> {
+        self.slot().take()
+    }
+
+    /// Installs a new engine, returning the one it replaces, if `still_wanted` says (under the
+    /// lock) that the page that asked for it is still there; otherwise hands it back.
+    fn install(
+        &self,
+        engine: Arc<Engine>,
+        still_wanted: impl FnOnce() -> bool,
+    ) -> Result<Option<Arc<Engine>>, Arc<Engine>> {
+        let mut slot = self.slot();
+        if !still_wanted() {
+            return Err(engine);
+        }
+        Ok(slot.replace(engine))
     }
 
     /// Stops the engine, if one runs; used when the app exits.
     pub fn shut_down(&self) {
-        if let Some(engine) = self.replace(None) {
+        if let Some(engine) = self.take() {
             engine.shutdown();
         }
     }
@@ -86,8 +103,10 @@ pub struct EngineOptions {
 pub async fn engine_start<R: Runtime>(
     app: AppHandle<R>,
     host: State<'_, EngineHost>,
+    state: State<'_, AppState>,
     options: EngineOptions,
 ) -> Result<EngineStatus> {
+    let page = state.page();
     if let Ok(engine) = host.current() {
         engine.set_input(options.input)?;
         engine.set_output(options.output)?;
@@ -112,8 +131,14 @@ pub async fn engine_start<R: Runtime>(
         .map_err(|e| Error::Engine(e.to_string()))??;
     let status = engine.status();
     let engine = Arc::new(engine);
-    if let Some(old) = host.replace(Some(engine)) {
-        old.shutdown();
+    // A page that was reloaded while the engine started must not leave the microphone open.
+    match host.install(engine, || state.page() == page) {
+        Ok(Some(old)) => old.shutdown(),
+        Ok(None) => {}
+        Err(orphan) => {
+            tauri::async_runtime::spawn_blocking(move || orphan.shutdown());
+            return Err(Error::PageGone);
+        }
     }
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.recv().await {

@@ -50,6 +50,10 @@ pub enum Error {
     /// The native audio engine refused or failed.
     #[error("Native audio engine: {0}")]
     Engine(String),
+    /// The page that asked was replaced (reloaded) before the command finished; what it built
+    /// was undone.
+    #[error("The page was reloaded before this finished")]
+    PageGone,
 }
 
 impl Serialize for Error {

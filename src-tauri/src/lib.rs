@@ -8,6 +8,7 @@ mod commands;
 mod engine;
 mod error;
 mod host;
+mod page;
 mod signal;
 mod state;
 mod webview;
@@ -18,6 +19,7 @@ pub use address::DEFAULT_PORT;
 pub use cli::LaunchOptions;
 pub use commands::{MAIN_WINDOW, SIGNAL_EVENT};
 pub use error::Error;
+pub use page::page_loading;
 pub use signal::CONNECT_TIMEOUT;
 
 /// Everything but the runtime: plugins, state, permissions and commands. Tests pass
@@ -28,6 +30,7 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(webview::links())
+        .plugin(page::lifecycle())
         .manage(state::AppState::default())
         .on_permission_request(webview::answer_permission)
         .invoke_handler(handler())

@@ -122,6 +122,10 @@ class Driver:
         self.call("POST", f"/session/{self.session}/actions", actions)
         self.call("DELETE", f"/session/{self.session}/actions")
 
+    def refresh(self):
+        """Reloads the page, as the webview's Reload would; returns once the new page loaded."""
+        self.call("POST", f"/session/{self.session}/refresh", {}, timeout=120)
+
     def screenshot(self):
         """A PNG of the window's page."""
         return base64.b64decode(self.call("GET", f"/session/{self.session}/screenshot"))

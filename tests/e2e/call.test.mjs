@@ -172,8 +172,8 @@ test('leaving removes the participant everywhere; the recent host rejoins', { ti
 });
 
 test('?name=&room=&key=&join=1 joins at once; a tone held back by the browser starts on a click', { timeout: 60000 }, async () => {
-  await withRelay({ key: 'K2' }, async ({ open }) => {
-    const params = { room: 'kitchen', key: 'K2', join: '1' };
+  await withRelay({ key: 'k2' }, async ({ open }) => {
+    const params = { room: 'kitchen', key: 'k2', join: '1' };
     // No click at all: the page joins from its address alone.
     const ann = await open({ ...params, name: 'Ann', tone: '1' });
     const bob = await open({ ...params, name: 'Bob' });

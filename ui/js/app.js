@@ -13,6 +13,7 @@ import * as home from './view/home.js';
 import * as callView from './view/call.js';
 import { showBanner, clearBanner, bannerMessage } from './view/status.js';
 import { createDevices } from './devices.js';
+import { normalizePasscode } from './passcode.js';
 
 // The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
 // levels). Views only draw; this module decides.
@@ -84,7 +85,8 @@ export async function hostRoom({ name, key = '', room = '', port = null }) {
   setBusy(true, 'Starting…');
   let hosted;
   try {
-    hosted = await invoke('host_room', { name: who, port, key: key || null, room: room || null });
+    const passcode = normalizePasscode(key);
+    hosted = await invoke('host_room', { name: who, port, key: passcode || null, room: room || null });
   } catch (err) {
     setBusy(false);
     showBanner(`Could not start hosting: ${errorText(err)}`, 'error');
@@ -140,7 +142,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
       ? await app.engine.openLocalMedia(mediaOptions)
       : await LocalMedia.open(mediaOptions);
     const ice = parseIceServers(settings.iceServers);
-    const transport = createTransport({ address: target.address, room, name: who, key });
+    const transport = createTransport({ address: target.address, room, name: who, key: normalizePasscode(key) });
     app.session = new CallSession({
       transport,
       engine: app.engine,

@@ -93,23 +93,45 @@ async function startFromLaunchOptions() {
   if (options.lowLatency) app.setOverrides({ lowLatency: true });
   if (options.name) home.setName(cleanName(options.name));
   const name = home.getName() || 'Guest';
+  if (options.join) home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
+  // A reloaded page starts at home: the call the first page started has ended, and starting
+  // it again unasked would open the microphone behind the person's back.
+  if (options.firstPage === false) return;
   if (options.host) {
     await app.hostRoom({ name, key: options.key || '', room: options.room || '', port: options.port ?? null });
   } else if (options.join) {
-    home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
     await app.joinRoom({ address: options.join, room: options.room || '', key: options.key || '', name });
   }
 }
 
+// Options in the page's address: `?name=&room=&join=1&tone=1&low-latency=1`, and the passcode
+// as `#key=`. The part after `#` never reaches the host's server or its logs; it is removed from
+// the address bar at once (as is `?key=` from older links) so the passcode does not stay in the
+// browser's history. Other options may stand after `#` as well.
+function takePageOptions() {
+  const query = new URLSearchParams(location.search);
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const get = (name) => fragment.get(name) ?? query.get(name);
+  const key = get('key') ?? '';
+  if (query.has('key') || fragment.has('key')) {
+    query.delete('key');
+    fragment.delete('key');
+    const search = query.toString();
+    const hash = fragment.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${hash ? `#${hash}` : ''}`);
+  }
+  return { get, key };
+}
+
 async function startFromQuery() {
-  const params = new URLSearchParams(location.search);
-  if (params.get('tone') === '1') app.setOverrides({ testTone: true });
-  if (params.get('low-latency') === '1') app.setOverrides({ lowLatency: true });
-  if (params.has('name')) home.setName(cleanName(params.get('name')));
-  const room = params.get('room') || '';
-  const key = params.get('key') || '';
+  const { get, key } = takePageOptions();
+  if (get('tone') === '1') app.setOverrides({ testTone: true });
+  if (get('low-latency') === '1') app.setOverrides({ lowLatency: true });
+  const name = get('name');
+  if (name !== null) home.setName(cleanName(name));
+  const room = get('room') || '';
   home.fillJoinForm({ room, key });
-  if (params.get('join') === '1') {
+  if (get('join') === '1') {
     if (!servedHost) {
       showBanner(`join=1 needs the page to be loaded from a host (http://ADDRESS:${DEFAULT_PORT}/).`, 'error');
       return;

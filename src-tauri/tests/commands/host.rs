@@ -108,7 +108,8 @@ fn launch_options_and_app_info_answer() {
     assert_eq!(
         app.invoke("launch_options", json!({})).unwrap(),
         json!({"host": false, "join": null, "room": null, "name": null, "key": null,
-            "port": null, "testTone": false, "forceNative": false, "lowLatency": false})
+            "port": null, "testTone": false, "forceNative": false, "lowLatency": false,
+            "firstPage": true})
     );
     let info = app.invoke("app_info", json!({})).unwrap();
     assert_eq!(info["platform"], std::env::consts::OS);

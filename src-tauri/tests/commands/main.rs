@@ -5,3 +5,4 @@ mod harness;
 mod host;
 mod hostile;
 mod join;
+mod page;

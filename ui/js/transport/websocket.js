@@ -18,6 +18,15 @@ const FINAL_ERRORS = new Set(['bad-key', 'room-full', 'version-mismatch', 'relay
 // The relay's close codes for those refusals (wrong passcode, room full, version, relay full), and
 // 1001 for "host ended the call".
 const FINAL_CLOSE_CODES = new Set([1001, 4001, 4003, 4009, 4013]);
+// A page cannot see the relay's WebSocket pings, and a connection whose packets stop getting
+// through (a half-open TCP connection) raises no event for minutes. So after a quiet spell the
+// page sends a message addressed to itself, which the relay answers with `unknown-peer` without
+// touching anyone else; when no frame at all arrives for a while after that, the socket is given
+// up and a new one tried.
+const PROBE_AFTER_MS = 5000;
+const ANSWER_WITHIN_MS = 8000;
+const LIVENESS_CHECK_MS = 1000;
+const PROBE_TYPE = 'probe';
 
 export function createWebSocketTransport({ address, room, name, key }) {
   const target = parseAddress(address);
@@ -30,6 +39,10 @@ export function createWebSocketTransport({ address, room, name, key }) {
   let finalError = null;
   let attempt = 0;
   let retryTimer = null;
+  let selfId = null;
+  let heardAt = 0;
+  let probedAt = null;
+  let livenessTimer = null;
 
   function describeFailure(detail) {
     return `Could not reach ${target.address} (tried ${url.replace(/\?.*$/, '')}): ${detail}.`;
@@ -51,6 +64,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        watchLiveness(ws);
         resolve(ws);
       });
       ws.addEventListener('message', (ev) => {
@@ -70,7 +84,48 @@ export function createWebSocketTransport({ address, room, name, key }) {
     });
   }
 
+  function watchLiveness(ws) {
+    heardAt = Date.now();
+    probedAt = null;
+    selfId = null;
+    clearInterval(livenessTimer);
+    livenessTimer = setInterval(() => checkLiveness(ws), LIVENESS_CHECK_MS);
+  }
+
+  function stopLiveness() {
+    clearInterval(livenessTimer);
+    livenessTimer = null;
+  }
+
+  function checkLiveness(ws) {
+    if (ws !== socket) {
+      stopLiveness();
+      return;
+    }
+    const now = Date.now();
+    if (probedAt !== null && now - probedAt > ANSWER_WITHIN_MS) {
+      // Closing politely would wait on the dead connection; let it go and start afresh.
+      stopLiveness();
+      socket = null;
+      ws.close();
+      handleClose(1006, `no answer from the host for ${Math.round((now - heardAt) / 1000)} seconds`);
+      return;
+    }
+    if (probedAt === null && selfId && now - heardAt > PROBE_AFTER_MS && ws.readyState === WebSocket.OPEN) {
+      probedAt = now;
+      ws.send(JSON.stringify({ type: PROBE_TYPE, to: selfId }));
+    }
+  }
+
+  // The relay's answer to our own probe: `unknown-peer` naming our id.
+  function isProbeAnswer(msg) {
+    return msg.type === 'error' && msg.code === 'unknown-peer' && selfId !== null
+      && typeof msg.message === 'string' && msg.message.includes(`"${selfId}"`);
+  }
+
   function handleFrame(text) {
+    heardAt = Date.now();
+    probedAt = null;
     let msg;
     try {
       msg = JSON.parse(text);
@@ -79,12 +134,15 @@ export function createWebSocketTransport({ address, room, name, key }) {
       return;
     }
     if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
+    if (msg.type === 'welcome' && typeof msg.id === 'string') selfId = msg.id;
+    if (isProbeAnswer(msg)) return;
     if (msg.type === 'error' && FINAL_ERRORS.has(msg.code)) finalError = msg.code;
     events.emit('message', msg);
   }
 
   function handleClose(code, reason) {
     socket = null;
+    stopLiveness();
     const retry = !stopped && !finalError && !FINAL_CLOSE_CODES.has(code) && attempt < RETRY_LIMIT;
     if (!retry) {
       stopped = true;
@@ -145,6 +203,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
     },
     close() {
       stopped = true;
+      stopLiveness();
       clearTimeout(retryTimer);
       retryTimer = null;
       const ws = socket;

@@ -1,5 +1,7 @@
 'use strict';
 
+import { generatePasscode } from '../passcode.js';
+
 // The home screen: name, hosting (app) or the host this page came from (browser), join by IP,
 // recent hosts.
 
@@ -12,6 +14,7 @@ const hostBrowser = document.getElementById('host-browser');
 const hostForm = document.getElementById('host-form');
 const hostKey = document.getElementById('host-key');
 const hostButton = document.getElementById('host-button');
+const newWords = document.getElementById('new-words');
 const servedText = document.getElementById('served-text');
 const joinServedButton = document.getElementById('join-served-button');
 const joinForm = document.getElementById('join-form');
@@ -49,6 +52,11 @@ export function initHome({ appMode, servedHost, onHost, onJoin, onJoinServed, on
     modeNote.textContent = 'Browser mode';
   }
 
+  if (appMode) offerPasscode();
+  newWords.addEventListener('click', () => {
+    offerPasscode();
+    hostKey.focus();
+  });
   hostForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     onHost({ key: hostKey.value.trim() });
@@ -64,6 +72,16 @@ export function initHome({ appMode, servedHost, onHost, onJoin, onJoinServed, on
   nameInput.addEventListener('input', () => showNameError(''));
   joinAddress.addEventListener('input', () => showAddressError(''));
   joinRoom.addEventListener('input', () => showRoomError(''));
+}
+
+// A strong passcode by default; people may change it, or clear it for an open call.
+function offerPasscode() {
+  try {
+    hostKey.value = generatePasscode();
+  } catch (err) {
+    hostKey.value = '';
+    console.warn(err.message);
+  }
 }
 
 export function showHome() {

@@ -150,13 +150,45 @@ fn check_admission(shared: &Shared, admission: &Admission) -> Option<Rejection> 
         limits,
         admission.addr.ip(),
         std::time::Instant::now(),
-        || same_secret(given.as_bytes(), expected.as_bytes()),
+        || {
+            same_secret(
+                normalize_passcode(given).as_bytes(),
+                normalize_passcode(expected).as_bytes(),
+            )
+        },
     );
     match verdict {
         Ok(true) => None,
         Ok(false) => Some(Rejection::new(ErrorCode::BadKey, "wrong passcode")),
         Err(wait) => Some(Rejection::new(ErrorCode::TooManyAttempts, wait.message())),
     }
+}
+
+/// The form in which passcodes are compared, the same as the web UI's: trimmed, lower-case, and
+/// every run of spaces (with any hyphens next to it) one hyphen, so a passcode read out loud as
+/// "Maple River Torch" matches `maple-river-torch` however it was set or typed.
+pub(crate) fn normalize_passcode(text: &str) -> String {
+    let lower = text.trim().to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut run = String::new();
+    let mut run_has_space = false;
+    for c in lower.chars() {
+        if c.is_whitespace() || c == '-' {
+            run_has_space |= c.is_whitespace();
+            run.push(c);
+            continue;
+        }
+        if run_has_space {
+            out.push('-');
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        run_has_space = false;
+        out.push(c);
+    }
+    out.push_str(&run);
+    out
 }
 
 /// Compares secrets without stopping at the first difference, so timing reveals nothing.
@@ -381,4 +413,27 @@ fn broken_frame(id: &str, err: axum::Error) -> End {
         _ => return End::Gone,
     };
     End::Close(close)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_passcode;
+
+    #[test]
+    fn passcodes_compare_as_the_web_ui_sends_them() {
+        // Each pair: typed or set, then what ui/js/passcode.js normalizePasscode gives.
+        let cases = [
+            ("maple-river-torch", "maple-river-torch"),
+            ("Maple River Torch", "maple-river-torch"),
+            ("  maple   river\ttorch ", "maple-river-torch"),
+            ("maple - river -torch", "maple-river-torch"),
+            ("Tea", "tea"),
+            ("a--b", "a--b"),
+            ("7319", "7319"),
+            ("", ""),
+        ];
+        for (typed, expected) in cases {
+            assert_eq!(normalize_passcode(typed), expected, "{typed:?}");
+        }
+    }
 }

@@ -11,6 +11,11 @@ use tokio::sync::oneshot;
 
 use crate::{address::DEFAULT_PORT, error::Error};
 
+/// People in a room the app hosts: in a full mesh each laptop encodes and decodes for everyone
+/// else, and past eight that costs every one of them more than the call is worth. The headless
+/// relay's own default stays higher.
+pub const ROOM_CAP: usize = 8;
+
 /// Ports tried after the asked-for one (which is usually the default) before letting the
 /// system pick any free port.
 const NEXT_PORTS_TRIED: u16 = 10;
@@ -50,6 +55,7 @@ impl Hosting {
         let key = key.filter(|k| !k.is_empty());
         let config = tincan_relay::Config {
             key: key.clone(),
+            max_peers_per_room: ROOM_CAP,
             ui_dir: None,
             ..Default::default()
         };

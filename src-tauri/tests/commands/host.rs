@@ -133,3 +133,21 @@ fn only_the_main_window_on_the_app_origin_may_invoke() {
         .contains("not allowed"));
     assert!(app.invoke("app_info", json!({})).is_ok());
 }
+
+#[test]
+fn a_hosted_room_holds_eight_people() {
+    let app = Harness::new();
+    let info = app.host(json!({"name": "Ann", "port": 0, "key": null}));
+    let port = info["port"].as_u64().unwrap();
+    let url = format!("ws://127.0.0.1:{port}/ws/lobby?name=P&v=1");
+    let mut people = Vec::new();
+    for n in 0..8 {
+        let (socket, welcome) = block_on(client(&url));
+        assert_eq!(welcome["type"], "welcome", "person {} gets in", n + 1);
+        people.push(socket);
+    }
+    let (_socket, refused) = block_on(client(&url));
+    assert_eq!(refused["type"], "error");
+    assert_eq!(refused["code"], "room-full", "the ninth is refused");
+    app.invoke("stop_hosting", json!({})).unwrap();
+}

@@ -1,0 +1,80 @@
+//! Announcing a relay's room on the LAN over mDNS/DNS-SD, with its people count kept current.
+
+use std::{sync::Arc, time::Duration};
+
+use tincan_discovery::{Announcement, Announcer, Interfaces};
+use tokio::task::JoinHandle;
+
+use crate::occupancy::Occupancy;
+
+/// How often the room's count is read. Reading it is one short lock, and a change reaches the
+/// other side's list well within a second of this.
+const COUNT_INTERVAL: Duration = Duration::from_millis(250);
+
+/// A room being announced while the relay serves it; [`Announcing::stop`] withdraws it.
+#[derive(Debug)]
+pub struct Announcing {
+    announcer: Arc<Announcer>,
+    counter: JoinHandle<()>,
+}
+
+impl Announcing {
+    /// Starts announcing `announcement` (its `people` is replaced by the live count) and keeps
+    /// the count current from `occupancy`. Must be called inside a Tokio runtime.
+    pub fn start(
+        mut announcement: Announcement,
+        interfaces: Interfaces,
+        occupancy: Occupancy,
+    ) -> tincan_discovery::Result<Self> {
+        let room = announcement.room.clone();
+        announcement.people = count(&occupancy, &room);
+        let announcer = Arc::new(Announcer::start(announcement, interfaces)?);
+        let counter = tokio::spawn(keep_count(Arc::clone(&announcer), occupancy, room));
+        Ok(Self { announcer, counter })
+    }
+
+    /// The DNS-SD instance name, so that a browsing app can tell its own room.
+    pub fn id(&self) -> &str {
+        self.announcer.id()
+    }
+
+    /// Announces a new display name for the host.
+    pub fn update_host(&self, host: &str) -> tincan_discovery::Result<()> {
+        self.announcer.update_host(host)
+    }
+
+    /// Withdraws the room (goodbye packets, so other lists drop it at once).
+    pub async fn stop(self) {
+        self.counter.abort();
+        // The counting task holds the other reference; once it has ended this one is the last.
+        let _ = self.counter.await;
+        if let Ok(announcer) = Arc::try_unwrap(self.announcer) {
+            // Waits up to two seconds for the responder; not on a runtime thread.
+            let stopped = tokio::task::spawn_blocking(move || announcer.stop()).await;
+            if let Ok(Err(error)) = stopped {
+                tracing::warn!("withdrawing the room announcement: {error}");
+            }
+        }
+    }
+}
+
+async fn keep_count(announcer: Arc<Announcer>, occupancy: Occupancy, room: String) {
+    let mut announced = count(&occupancy, &room);
+    let mut ticks = tokio::time::interval(COUNT_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let people = count(&occupancy, &room);
+        if people == announced {
+            continue;
+        }
+        match announcer.update_people(people) {
+            Ok(()) => announced = people,
+            Err(error) => tracing::warn!("announcing the room's count: {error}"),
+        }
+    }
+}
+
+fn count(occupancy: &Occupancy, room: &str) -> u32 {
+    u32::try_from(occupancy.people(room)).unwrap_or(u32::MAX)
+}

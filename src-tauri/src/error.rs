@@ -47,6 +47,9 @@ pub enum Error {
     /// The native audio engine refused or failed.
     #[error("Native audio engine: {0}")]
     Engine(String),
+    /// Looking for rooms on the network could not start.
+    #[error("Cannot look for rooms on your network: {0}")]
+    Discovery(String),
 }
 
 impl Serialize for Error {

@@ -4,6 +4,7 @@
 mod address;
 mod cli;
 mod commands;
+mod discovery;
 #[cfg(target_os = "linux")]
 mod engine;
 mod error;
@@ -29,6 +30,8 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(tauri_plugin_opener::init())
         .plugin(webview::links())
         .manage(state::AppState::default())
+        .manage(discovery::RoomBrowser::default())
+        .on_page_load(discovery::stop_on_page_load)
         .on_permission_request(webview::answer_permission)
         .invoke_handler(handler())
 }
@@ -44,6 +47,8 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::join_room,
         commands::send_signal,
         commands::leave_room,
+        discovery::browse_rooms,
+        discovery::stop_browsing,
         #[cfg(target_os = "linux")]
         engine::engine_start,
         #[cfg(target_os = "linux")]
@@ -88,6 +93,7 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let launch = LaunchOptions::from_env();
+    discovery::enable_unless_turned_off();
     let built = app(tauri::Builder::default())
         .manage(launch)
         .setup(|app| {

@@ -10,6 +10,11 @@ use crate::occupancy::Occupancy;
 /// How often the room's count is read. Reading it is one short lock, and a change reaches the
 /// other side's list well within a second of this.
 const COUNT_INTERVAL: Duration = Duration::from_millis(250);
+/// The responder first probes the room's name (three queries 250 ms apart, after up to 250 ms)
+/// and only then announces it. A new count sent meanwhile is heard by the probe as someone
+/// else's record under our name, and the room is renamed ("Ann 1a2b3c (2)") and listed twice;
+/// so the first change waits until probing is surely over.
+const PROBING: Duration = Duration::from_millis(1500);
 
 /// A room being announced while the relay serves it; [`Announcing::stop`] withdraws it.
 #[derive(Debug)]
@@ -60,6 +65,7 @@ impl Announcing {
 
 async fn keep_count(announcer: Arc<Announcer>, occupancy: Occupancy, room: String) {
     let mut announced = count(&occupancy, &room);
+    tokio::time::sleep(PROBING).await;
     let mut ticks = tokio::time::interval(COUNT_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

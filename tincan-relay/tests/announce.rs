@@ -78,6 +78,21 @@ fn the_relay_lobby_is_listed_counted_and_dropped() {
     );
     assert!(update <= UPDATE_LIMIT, "count updated after {update:?}");
 
+    guest.send("leave");
+    let (left_at, _) = guest.wait_for("left", SETTLE);
+    let (back_at, _) = loop {
+        let (at, updated) = guest.wait_for("updated", SETTLE);
+        if field(&updated, "people") == Some("0") {
+            break (at, updated);
+        }
+    };
+    let back = back_at.saturating_duration_since(left_at);
+    println!(
+        "update: the count went back to 0 {} ms after leaving",
+        back.as_millis()
+    );
+    assert!(back <= UPDATE_LIMIT, "count updated after {back:?}");
+
     let stopping = Instant::now();
     relay.terminate();
     let (lost_at, lost) = guest.wait_for("lost", SETTLE);
@@ -261,6 +276,10 @@ fn browse() {
                         assert!(welcome.to_string().contains("welcome"), "{welcome}");
                         sockets.push(socket);
                         say("joined");
+                    } else if command == "leave" {
+                        // Dropped without a closing handshake, as a crashed client would.
+                        sockets.clear();
+                        say("left");
                     }
                 }
             }

@@ -45,6 +45,9 @@ tests/app/ipc.py
 step "a real call between two apps on the native engine, through tauri-driver"
 scripts/netns-run.sh tests/app/call.py
 
+step "rooms on your network between two apps in two namespaces, through tauri-driver"
+tests/app/discover.py
+
 step "release bundles (.deb, .rpm; the AppImage where its bundler can be fetched)"
 npm run package
 

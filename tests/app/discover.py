@@ -30,6 +30,7 @@ from call import SHOTS, TIMEOUT, Abort, in_call, profile_env, shows_connected, s
 from driver import APP, ROOT, TARGET, TauriDriver, descendants
 
 PORT = 47800
+PASSCODE = "tin-7"
 HOST_ADDR = "10.99.5.1"
 GUEST_ADDR = "10.99.5.2"
 # Set for the re-run inside the guest's namespace: "HOST_NS GUEST_NS".
@@ -83,7 +84,7 @@ class Visitor:
         self.sock = socket.create_connection((address, port), timeout=10)
         self.sock.sendall(
             (
-                f"GET /ws?name=Visitor HTTP/1.1\r\nHost: {address}:{port}\r\nUpgrade: websocket\r\n"
+                f"GET /ws?name=Visitor&key={PASSCODE} HTTP/1.1\r\nHost: {address}:{port}\r\nUpgrade: websocket\r\n"
                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 "Sec-WebSocket-Version: 13\r\n\r\n"
             ).encode()
@@ -199,7 +200,7 @@ def inside(host_ns, guest_ns):
             times["launch"] = time.time()
             with open(os.path.join(SHOTS, "discover-host.log"), "wb") as log:
                 host_app = subprocess.Popen(
-                    ["ip", "netns", "exec", host_ns, APP, "--host", "--port", str(PORT), "--name", "Host"],
+                    ["ip", "netns", "exec", host_ns, APP, "--host", "--port", str(PORT), "--name", "Host", "--key", PASSCODE],
                     env=host_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
@@ -219,7 +220,7 @@ def inside(host_ns, guest_ns):
             counted = poll("Host's room with 1 person", lambda: hosts_room(guest, "1 person"), TIMEOUT)
             numbers.append(f"host's relay accepting -> listed with the host in it: {counted - times['hosting']:.2f} s")
             room = hosts_room(guest, "1 person")
-            assert room["room"] == "lobby" and room["locked"] is False, room
+            assert room["room"] == "lobby" and room["locked"] is True, room
             print(f"discover:   listed as {room['id']!r}")
             assert took <= LISTED_WITHIN, f"listed {took:.2f} s after hosting started"
 
@@ -250,10 +251,15 @@ def inside(host_ns, guest_ns):
 
         def click_joins():
             guest.click("#lan-rooms-list > li .lan-room-join")
+            # The room needs a passcode: the click asks for it, next to the room.
+            wait_until("the passcode field", lambda: guest.run(
+                "return document.activeElement?.id === 'lan-room-key-input';"))
+            guest.run(f"document.getElementById('lan-room-key-input').value = {PASSCODE!r}; return true;")
+            guest.click(".lan-room-key button[type=submit]")
             wait_until("the guest in the call", lambda: in_call(guest))
             wait_until("the guest shows Host connected", lambda: shows_connected(guest, "Host"))
 
-        check("clicking the listed room joins the call", click_joins, critical=True)
+        check("clicking the listed room asks for its passcode and joins the call", click_joins, critical=True)
 
         def back_home():
             guest.click("#leave-button")
@@ -272,6 +278,14 @@ def inside(host_ns, guest_ns):
             host_app.wait(timeout=TIMEOUT)
 
         check(f"the room leaves the guest's list within {GONE_WITHIN:g} s of the host quitting", gone_after_quit)
+
+        def hint_when_empty():
+            wait_until("the hint about firewalls", lambda: guest.run(
+                "return !document.getElementById('lan-rooms-hint').hidden;"), timeout=20)
+            text = guest.text("#lan-rooms-hint")
+            assert "firewall" in text and "Local Network" in text, text
+
+        check("an empty list, after a while, says what may hide rooms", hint_when_empty)
     except Abort as error:
         print(f"discover: the remaining steps need '{error}' and were not run")
     except Exception as error:

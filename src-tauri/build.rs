@@ -11,6 +11,7 @@ fn main() {
         "leave_room",
         "browse_rooms",
         "stop_browsing",
+        "verify_room",
         // The native audio engine (Linux); elsewhere these are absent and the web view's own
         // WebRTC is used.
         "engine_start",

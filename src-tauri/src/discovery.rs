@@ -76,6 +76,20 @@ pub async fn browse_rooms(
     Ok(())
 }
 
+/// Asks the host of a listed room whether it is still there; call it when joining the room
+/// failed. A host that crashed or left the network sent no goodbye, and without an answer within
+/// ten seconds its room leaves the list (`lost`) instead of staying until its records expire.
+#[tauri::command]
+pub async fn verify_room(browser: State<'_, RoomBrowser>, id: String) -> Result<(), Error> {
+    let slot = browser.slot();
+    match slot.as_ref() {
+        Some(listing) => listing
+            .verify(&id)
+            .map_err(|error| Error::Discovery(error.to_string())),
+        None => Ok(()),
+    }
+}
+
 /// Stops listing rooms (the page left the home screen).
 #[tauri::command]
 pub async fn stop_browsing(browser: State<'_, RoomBrowser>) -> Result<(), Error> {

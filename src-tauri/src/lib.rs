@@ -49,6 +49,7 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::leave_room,
         discovery::browse_rooms,
         discovery::stop_browsing,
+        discovery::verify_room,
         #[cfg(target_os = "linux")]
         engine::engine_start,
         #[cfg(target_os = "linux")]

@@ -192,19 +192,22 @@ def inside(host_ns, guest_ns):
 
         check("the guest's home screen shows an empty 'Rooms on your network'", guest_browses, critical=True)
 
-        def host_starts():
-            seen = {}
-            watcher = threading.Thread(target=watch_port, args=(HOST_ADDR, PORT, seen), daemon=True)
-            watcher.start()
+        def start_host():
             nonlocal host_app
-            times["launch"] = time.time()
-            with open(os.path.join(SHOTS, "discover-host.log"), "wb") as log:
+            with open(os.path.join(SHOTS, "discover-host.log"), "ab") as log:
                 host_app = subprocess.Popen(
                     ["ip", "netns", "exec", host_ns, APP, "--host", "--port", str(PORT), "--name", "Host", "--key", PASSCODE],
                     env=host_env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                 )
+
+        def host_starts():
+            seen = {}
+            watcher = threading.Thread(target=watch_port, args=(HOST_ADDR, PORT, seen), daemon=True)
+            watcher.start()
+            times["launch"] = time.time()
+            start_host()
             watcher.join(timeout=TIMEOUT * 2)
             assert "at" in seen, "the host's relay never accepted a connection"
             times["hosting"] = seen["at"]
@@ -278,6 +281,32 @@ def inside(host_ns, guest_ns):
             host_app.wait(timeout=TIMEOUT)
 
         check(f"the room leaves the guest's list within {GONE_WITHIN:g} s of the host quitting", gone_after_quit)
+
+        def vanished_host_is_dropped():
+            start_host()
+            wait_until("Host's room listed again", lambda: hosts_room(guest))
+            # Killed: no goodbye, so the room stays listed until someone asks.
+            below = descendants(host_app.pid)
+            host_app.kill()
+            host_app.wait()
+            for pid in below:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(2)
+            hosts_room(guest)
+            guest.click("#lan-rooms-list > li .lan-room-join")
+            wait_until("the passcode field", lambda: guest.run(
+                "return document.activeElement?.id === 'lan-room-key-input';"))
+            guest.run(f"document.getElementById('lan-room-key-input').value = {PASSCODE!r}; return true;")
+            guest.click(".lan-room-key button[type=submit]")
+            failed_at = time.time()
+            wait_until("the failed join's message", lambda: state(guest)["screen"] == "home" and guest.text("#banner-text"))
+            at = poll("the vanished room gone from the list", lambda: no_room(guest), 30)
+            numbers.append(f"join of a vanished host fails -> room gone from the list: {at - failed_at:.2f} s")
+
+        check("a host that vanished without a goodbye leaves the list once joining it fails", vanished_host_is_dropped)
 
         def hint_when_empty():
             wait_until("the hint about firewalls", lambda: guest.run(

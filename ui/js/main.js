@@ -60,7 +60,7 @@ function wireScreens() {
     appMode,
     onJoin: ({ address, room, key }) => {
       home.fillJoinForm({ address, room, key });
-      app.joinRoom({ address, room, key, name: home.getName() });
+      return app.joinRoom({ address, room, key, name: home.getName() });
     },
   });
   initCall({

@@ -169,7 +169,15 @@ function pick(room) {
     list.querySelector(`[data-id="${CSS.escape(room.id)}"] input`)?.focus();
     return;
   }
-  joinListed?.({ address: addressOf(room), room: room.room, key: '' });
+  joinRoomFromList(room, '');
+}
+
+// A host that vanished without a goodbye stays listed until asked; a failed join asks.
+async function joinRoomFromList(room, key) {
+  const joined = await joinListed?.({ address: addressOf(room), room: room.room, key });
+  if (joined === false && channel) {
+    invoke('verify_room', { id: room.id }).catch((err) => console.warn('verify_room failed', errorText(err)));
+  }
 }
 
 function passcodeForm(room) {
@@ -198,7 +206,7 @@ function passcodeForm(room) {
       return;
     }
     askingFor = '';
-    joinListed?.({ address: addressOf(room), room: room.room, key: input.value });
+    joinRoomFromList(room, input.value);
   });
   return form;
 }

@@ -1,6 +1,9 @@
 //! Announcing a relay's room on the LAN over mDNS/DNS-SD, with its people count kept current.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{Arc, Weak},
+    time::Duration,
+};
 
 use tincan_discovery::{Announcement, Announcer, Interfaces};
 use tokio::task::JoinHandle;
@@ -17,9 +20,13 @@ const COUNT_INTERVAL: Duration = Duration::from_millis(250);
 const PROBING: Duration = Duration::from_millis(1500);
 
 /// A room being announced while the relay serves it; [`Announcing::stop`] withdraws it.
+/// Dropping it withdraws the room too, but then waits for the responder on the dropping thread.
 #[derive(Debug)]
 pub struct Announcing {
-    announcer: Arc<Announcer>,
+    /// The only strong reference: the counting task holds a weak one, so that dropping this
+    /// ends the announcement even if the task is still scheduled.
+    announcer: Option<Arc<Announcer>>,
+    id: String,
     counter: JoinHandle<()>,
 }
 
@@ -34,26 +41,36 @@ impl Announcing {
         let room = announcement.room.clone();
         announcement.people = count(&occupancy, &room);
         let announcer = Arc::new(Announcer::start(announcement, interfaces)?);
-        let counter = tokio::spawn(keep_count(Arc::clone(&announcer), occupancy, room));
-        Ok(Self { announcer, counter })
+        let counter = tokio::spawn(keep_count(Arc::downgrade(&announcer), occupancy, room));
+        Ok(Self {
+            id: announcer.id().to_owned(),
+            announcer: Some(announcer),
+            counter,
+        })
     }
 
     /// The DNS-SD instance name, so that a browsing app can tell its own room.
     pub fn id(&self) -> &str {
-        self.announcer.id()
+        &self.id
     }
 
     /// Announces a new display name for the host.
     pub fn update_host(&self, host: &str) -> tincan_discovery::Result<()> {
-        self.announcer.update_host(host)
+        match &self.announcer {
+            Some(announcer) => announcer.update_host(host),
+            None => Ok(()),
+        }
     }
 
     /// Withdraws the room (goodbye packets, so other lists drop it at once).
-    pub async fn stop(self) {
+    pub async fn stop(mut self) {
         self.counter.abort();
-        // The counting task holds the other reference; once it has ended this one is the last.
-        let _ = self.counter.await;
-        if let Ok(announcer) = Arc::try_unwrap(self.announcer) {
+        // The task may hold a strong reference for a moment while it updates; wait it out.
+        let _ = (&mut self.counter).await;
+        let Some(announcer) = self.announcer.take() else {
+            return;
+        };
+        if let Ok(announcer) = Arc::try_unwrap(announcer) {
             // Waits up to two seconds for the responder; not on a runtime thread.
             let stopped = tokio::task::spawn_blocking(move || announcer.stop()).await;
             if let Ok(Err(error)) = stopped {
@@ -63,7 +80,14 @@ impl Announcing {
     }
 }
 
-async fn keep_count(announcer: Arc<Announcer>, occupancy: Occupancy, room: String) {
+impl Drop for Announcing {
+    fn drop(&mut self) {
+        // A detached task would otherwise keep counting for a room nobody announces.
+        self.counter.abort();
+    }
+}
+
+async fn keep_count(announcer: Weak<Announcer>, occupancy: Occupancy, room: String) {
     let mut announced = count(&occupancy, &room);
     tokio::time::sleep(PROBING).await;
     let mut ticks = tokio::time::interval(COUNT_INTERVAL);
@@ -74,6 +98,9 @@ async fn keep_count(announcer: Arc<Announcer>, occupancy: Occupancy, room: Strin
         if people == announced {
             continue;
         }
+        let Some(announcer) = announcer.upgrade() else {
+            return;
+        };
         match announcer.update_people(people) {
             Ok(()) => announced = people,
             Err(error) => tracing::warn!("announcing the room's count: {error}"),

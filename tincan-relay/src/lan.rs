@@ -1,6 +1,6 @@
 //! The headless relay's announcement of its lobby room on the LAN (`--announce`, `--name`).
 
-use std::io::Write;
+use std::{io::Write, net::IpAddr};
 
 use tincan_discovery::{Announcement, Interfaces};
 use tincan_relay::{protocol::DEFAULT_ROOM, Announcing, Relay};
@@ -31,7 +31,7 @@ pub(crate) fn start(args: &Args, relay: &Relay) -> Option<Announcing> {
         key_required: relay.config().key.is_some(),
         port: addr.port(),
     };
-    match Announcing::start(announcement, Interfaces::lan(), relay.occupancy()) {
+    match Announcing::start(announcement, interfaces_for(addr.ip()), relay.occupancy()) {
         Ok(announcing) => {
             say(&format!(
                 "announced: room {DEFAULT_ROOM} hosted by {host:?} as {}",
@@ -44,6 +44,21 @@ pub(crate) fn start(args: &Args, relay: &Relay) -> Option<Announcing> {
             eprintln!("tincan-relay: cannot announce the room on the LAN: {error}");
             None
         }
+    }
+}
+
+/// Where to announce: the interface that holds the address listened on, or every LAN-like one
+/// when listening on all of them (a relay on one address is not reachable at the others).
+fn interfaces_for(ip: IpAddr) -> Interfaces {
+    if ip.is_unspecified() {
+        return Interfaces::lan();
+    }
+    let owner = local_ip_address::list_afinet_netifas()
+        .ok()
+        .and_then(|all| all.into_iter().find(|(_, address)| *address == ip));
+    match owner {
+        Some((name, _)) => Interfaces::only([name]),
+        None => Interfaces::lan(),
     }
 }
 

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use lan::{field, Lan, Role, HOST_ADDR, MARK, ROLE_VAR};
+use lan::{field, Lan, Role, DECOY_ADDR, HOST_ADDR, MARK, ROLE_VAR};
 use tincan_discovery::{Browser, Interfaces, RoomEvent};
 use tokio::sync::mpsc;
 
@@ -130,6 +130,29 @@ fn a_passcode_is_announced_as_needed() {
     relay.terminate();
 }
 
+/// A relay listening on one address announces on that address's interface only, even one the
+/// default choice skips (here a link named like a container bridge), and nowhere else.
+#[test]
+fn one_listening_address_is_announced_on_its_interface_only() {
+    const TEST: &str = "one_listening_address_is_announced_on_its_interface_only";
+    if play_role() || !lan::can_run() {
+        return;
+    }
+    let lan = Lan::create();
+    let mut guest = Role::start(&lan.guest, TEST, "browse");
+    guest.wait_for("browsing", SETTLE);
+    let mut decoy = Role::start(&lan.decoy, TEST, "browse-docker8");
+    decoy.wait_for("browsing", SETTLE);
+    let listen = format!("{DECOY_ADDR}:47811");
+    let mut relay = Relay::start(&lan.host, &["--listen", &listen]);
+    relay.wait_for("announced", SETTLE);
+    let (_, found) = decoy.wait_for("found", SETTLE);
+    assert_eq!(field(&found, "addr"), Some(listen.as_str()), "{found}");
+    let heard = guest.lines_within(Duration::from_secs(3));
+    assert!(heard.is_empty(), "heard on the other interface: {heard:?}");
+    relay.terminate();
+}
+
 /// Loopback-only and `--no-announce` relays say they do not announce and send nothing: no
 /// namespace needed, since nothing leaves the machine.
 #[test]
@@ -230,7 +253,9 @@ fn play_role() -> bool {
     };
     say(&format!("role {role}"));
     match role.as_str() {
-        "browse" => browse(),
+        "browse" => browse(Interfaces::lan()),
+        // The default choice skips docker-like names, so name the interface to listen on it.
+        "browse-docker8" => browse(Interfaces::only(["docker8"])),
         other => panic!("unknown role {other}"),
     }
     true
@@ -241,7 +266,7 @@ fn say(line: &str) {
 }
 
 /// Browses and prints each change; obeys `join ADDR` (a WebSocket into the lobby, kept open).
-fn browse() {
+fn browse(interfaces: Interfaces) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let (commands, mut incoming) = mpsc::unbounded_channel();
@@ -253,7 +278,7 @@ fn browse() {
             }
         });
         let (_browser, mut events): (Browser, _) =
-            Browser::start_with_channel(Interfaces::lan()).expect("browse");
+            Browser::start_with_channel(interfaces).expect("browse");
         say("browsing");
         let mut sockets = Vec::new();
         loop {

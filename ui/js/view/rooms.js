@@ -21,6 +21,15 @@ let channel = null;
 let hintTimer = null;
 let joinListed = null;
 let askingFor = ''; // the id whose passcode form is open, kept across redraws
+// Start and stop reach the backend in the order they were asked: a quick leave-and-return to the
+// home screen must not end with the new list stopped by the old stop.
+let backend = Promise.resolve();
+
+function inOrder(command, args) {
+  const call = backend.then(() => invoke(command, args));
+  backend = call.catch(() => {});
+  return call;
+}
 
 export function initRooms({ appMode, onJoin }) {
   section.hidden = !appMode;
@@ -48,7 +57,7 @@ async function startBrowsing() {
   render();
   failure.textContent = '';
   try {
-    await invoke('browse_rooms', { rooms: mine });
+    await inOrder('browse_rooms', { rooms: mine });
   } catch (err) {
     if (mine !== channel) return;
     channel = null;
@@ -61,7 +70,7 @@ function stopBrowsing() {
   channel = null;
   clearTimeout(hintTimer);
   hintTimer = null;
-  invoke('stop_browsing').catch((err) => console.warn('stop_browsing failed', errorText(err)));
+  inOrder('stop_browsing').catch((err) => console.warn('stop_browsing failed', errorText(err)));
 }
 
 // Each event is the room itself plus `type`: found, updated or lost.

@@ -72,7 +72,7 @@ pub async fn host_room(
     key: Option<String>,
     room: Option<String>,
 ) -> Result<HostInfo, Error> {
-    check_name(name.as_deref())?;
+    let host_name = check_name(name.as_deref())?;
     let room = room
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| DEFAULT_ROOM.to_owned());
@@ -87,7 +87,8 @@ pub async fn host_room(
             port: running.info().port,
         });
     }
-    let hosting = Hosting::start(port, room, key).await?;
+    let mut hosting = Hosting::start(port, room, key).await?;
+    hosting.announce(&host_name);
     let info = hosting.info().clone();
     if let Err((error, extra)) = state.keep_hosting(page, hosting) {
         extra.stop().await;

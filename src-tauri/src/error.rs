@@ -54,6 +54,9 @@ pub enum Error {
     /// was undone.
     #[error("The page was reloaded before this finished")]
     PageGone,
+    /// Looking for rooms on the network could not start.
+    #[error("Cannot look for rooms on your network: {0}")]
+    Discovery(String),
 }
 
 impl Serialize for Error {

@@ -42,6 +42,8 @@ pub struct Hosting {
     info: HostInfo,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    occupancy: tincan_relay::Occupancy,
+    announcing: Option<tincan_relay::Announcing>,
 }
 
 impl Hosting {
@@ -81,6 +83,7 @@ impl Hosting {
             key,
             addresses: share_addresses(local, tincan_relay::lan_addresses()),
         };
+        let occupancy = relay.occupancy();
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = async_runtime::spawn(async move {
             let signal = async move {
@@ -95,6 +98,8 @@ impl Hosting {
             info,
             shutdown,
             task,
+            occupancy,
+            announcing: None,
         })
     }
 
@@ -108,8 +113,16 @@ impl Hosting {
         !self.task.inner().is_finished()
     }
 
+    /// Announces the room on the LAN, `host` being the name shown next to it.
+    pub fn announce(&mut self, host: &str) {
+        self.announcing = crate::discovery::announce(self.occupancy.clone(), &self.info, host);
+    }
+
     /// Stops the relay; every peer's socket is closed with 1001 "host ended the call".
     pub async fn stop(self) {
+        if let Some(announcing) = self.announcing {
+            announcing.stop().await;
+        }
         let _ = self.shutdown.send(());
         if tokio::time::timeout(STOP_TIMEOUT, self.task).await.is_err() {
             eprintln!("tincan: the hosted relay did not stop in time");

@@ -4,6 +4,7 @@
 mod address;
 mod cli;
 mod commands;
+mod discovery;
 #[cfg(target_os = "linux")]
 mod engine;
 mod error;
@@ -32,6 +33,8 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(webview::links())
         .plugin(page::lifecycle())
         .manage(state::AppState::default())
+        .manage(discovery::RoomBrowser::default())
+        .on_page_load(discovery::stop_on_page_load)
         .on_permission_request(webview::answer_permission)
         .invoke_handler(handler())
 }
@@ -47,6 +50,9 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::join_room,
         commands::send_signal,
         commands::leave_room,
+        discovery::browse_rooms,
+        discovery::stop_browsing,
+        discovery::verify_room,
         #[cfg(target_os = "linux")]
         engine::engine_start,
         #[cfg(target_os = "linux")]
@@ -91,6 +97,7 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let launch = LaunchOptions::from_env();
+    discovery::enable_unless_turned_off();
     let built = app(tauri::Builder::default())
         .manage(launch)
         .setup(|app| {

@@ -112,6 +112,8 @@ def main():
     env = dict(
         os.environ,
         WEBKIT_DISABLE_COMPOSITING_MODE="1",
+        # Outside a network namespace: no mDNS onto the machine's real LAN.
+        TINCAN_NO_DISCOVERY="1",
         XDG_DATA_HOME=os.path.join(profile, "data"),
         XDG_CONFIG_HOME=os.path.join(profile, "config"),
         XDG_CACHE_HOME=os.path.join(profile, "cache"),

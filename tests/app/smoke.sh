@@ -31,7 +31,8 @@ if [[ ${1:-} == --inside-display ]]; then
   shift
   shot=$1
   log=$2
-  "$bin" >"$log" 2>&1 &
+  # Outside a network namespace: no mDNS onto the machine's real LAN.
+  TINCAN_NO_DISCOVERY=1 "$bin" >"$log" 2>&1 &
   app=$!
   started=$(date +%s.%N)
   drawn=""

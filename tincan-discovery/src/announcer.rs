@@ -51,6 +51,10 @@ struct State {
     fields: Fields,
     port: u16,
     stopped: bool,
+    /// Counts the changes announced, sent as TXT key `rev`. Without it a value going back
+    /// (people 1, 2, then 1 again) would repeat a TXT record that browsers still hold from
+    /// before, which mdns-sd's cache takes for nothing new, so the list would keep the 2.
+    revision: u32,
 }
 
 impl Announcer {
@@ -82,6 +86,7 @@ impl Announcer {
                 fields,
                 port: announcement.port,
                 stopped: false,
+                revision: 0,
             }),
         };
         // From here on, dropping `announcer` shuts the responder down again.
@@ -129,6 +134,7 @@ impl Announcer {
         if state.stopped || state.fields == before {
             return Ok(());
         }
+        state.revision = state.revision.wrapping_add(1);
         // Registering the same name again replaces the records and re-announces them; the new
         // TXT record flushes the old one from every cache that heard it. The names were probed
         // when the room started and are ours, so probing again would only delay the news.
@@ -139,7 +145,8 @@ impl Announcer {
     }
 
     fn service_info(&self, state: &State) -> Result<ServiceInfo> {
-        let entries = txt::entries(&state.fields);
+        let mut entries = txt::entries(&state.fields);
+        entries.push(("rev".to_owned(), state.revision.to_string()));
         let mut info = ServiceInfo::new(
             SERVICE_TYPE,
             &self.instance,

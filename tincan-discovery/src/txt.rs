@@ -7,6 +7,7 @@
 //! | `host` | the host's display name, at most 32 characters, no control or direction marks |
 //! | `people` | how many people are in the room, decimal |
 //! | `key` | `1` when a passcode is needed to join, else `0` |
+//! | `rev` | optional: counts the announcer's changes, so that no update repeats an earlier record |
 //!
 //! Everything heard is untrusted: any value that breaks these rules makes the whole
 //! announcement unusable, so a hostile or broken one never reaches the list.

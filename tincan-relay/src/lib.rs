@@ -15,6 +15,7 @@
 //! ```
 
 mod address;
+mod announce;
 mod config;
 mod connection;
 mod envelope;
@@ -25,6 +26,7 @@ mod guard;
 mod limit;
 mod listener;
 mod name;
+mod occupancy;
 pub mod protocol;
 mod queue;
 mod refusal_log;
@@ -33,7 +35,9 @@ mod server;
 mod static_ui;
 
 pub use address::lan_addresses;
+pub use announce::Announcing;
 pub use config::Config;
 pub use error::{Error, Result};
+pub use occupancy::Occupancy;
 pub use protocol::PROTOCOL_VERSION;
 pub use server::Relay;

@@ -12,6 +12,8 @@ use clap::Parser;
 use tincan_relay::{Config, Relay};
 use tracing_subscriber::EnvFilter;
 
+mod lan;
+
 /// Signaling relay for Tincan voice calls on the local network.
 ///
 /// Prints `listening on ws://HOST:PORT/ws` first, then the addresses to share with the people
@@ -115,6 +117,19 @@ struct Args {
     /// Most open connections from one address (an IPv6 /64 counts as one); more are closed at once.
     #[arg(long, value_name = "N", default_value_t = defaults().max_connections_per_address)]
     max_connections_per_address: usize,
+
+    /// Announce the lobby room on the LAN over mDNS/DNS-SD (`_tincan._tcp`), so apps list it
+    /// without typing an address. On by default; never when listening on loopback only.
+    #[arg(long, overrides_with = "no_announce")]
+    announce: bool,
+
+    /// Do not announce the room on the LAN.
+    #[arg(long, overrides_with = "announce")]
+    no_announce: bool,
+
+    /// Host name shown next to the announced room; default: this machine's name.
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
 }
 
 /// Environment variable that may hold the passcode instead of --key.
@@ -267,6 +282,14 @@ async fn main() -> ExitCode {
     if let Err(err) = announce(addr, has_ui) {
         eprintln!("tincan-relay: cannot write to stdout: {err}");
     }
+    let announcing = lan::start(&args, &relay);
+    // Withdraw the room before the relay's goodbyes, so lists drop it as soon as it stops.
+    let shutdown = async move {
+        shutdown.await;
+        if let Some(announcing) = announcing {
+            announcing.stop().await;
+        }
+    };
     match relay.serve(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -168,6 +168,14 @@ impl Hub {
         }
     }
 
+    /// How many peers are in a room now (0 for a room that does not exist).
+    pub(crate) fn people(&self, room_name: &str) -> usize {
+        self.lock()
+            .rooms
+            .get(room_name)
+            .map_or(0, |room| room.peers.len())
+    }
+
     /// Queues a frame for one peer (`to`) or for every other peer of the sender's room.
     pub(crate) fn relay(
         &self,

@@ -23,9 +23,9 @@ use crate::{
     fd_limit,
     gate::{Gate, GateLimits},
     listener::Acceptor,
+    occupancy::Occupancy,
     protocol,
     refusal_log::RefusalLog,
-    room::Hub,
     static_ui,
 };
 
@@ -45,6 +45,7 @@ pub struct Relay {
     listener: TcpListener,
     local_addr: SocketAddr,
     config: Config,
+    occupancy: Occupancy,
 }
 
 /// Router state: the shared relay state plus the tracker of live sockets.
@@ -100,6 +101,7 @@ impl Relay {
             listener,
             local_addr,
             config,
+            occupancy: Occupancy::default(),
         })
     }
 
@@ -111,6 +113,11 @@ impl Relay {
     /// The config in force: as given, except caps lowered to fit the open-file limit.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// A live view of how many people are in each room, usable while and after it serves.
+    pub fn occupancy(&self) -> Occupancy {
+        self.occupancy.clone()
     }
 
     /// Serves until `shutdown` completes, then closes every socket with 1001 and returns.
@@ -132,7 +139,7 @@ impl Relay {
         let refusals = RefusalLog::default();
         let state = AppState {
             shared: Shared {
-                hub: Hub::default(),
+                hub: self.occupancy.hub(),
                 config: Arc::new(self.config),
                 shutdown: token.clone(),
                 refusals: refusals.clone(),

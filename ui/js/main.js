@@ -8,6 +8,7 @@ import {
 import * as app from './app.js';
 import * as home from './view/home.js';
 import { initCall } from './view/call.js';
+import { initRooms } from './view/rooms.js';
 import { initSettings, setAppInfo } from './view/settings.js';
 import { showBanner } from './view/status.js';
 import { pickEngine } from './engine/index.js';
@@ -53,6 +54,13 @@ function wireScreens() {
     onNameChange: (name) => {
       const clean = cleanName(name);
       if (clean) saveName(clean);
+    },
+  });
+  initRooms({
+    appMode,
+    onJoin: ({ address, room, key }) => {
+      home.fillJoinForm({ address, room, key });
+      return app.joinRoom({ address, room, key, name: home.getName() });
     },
   });
   initCall({

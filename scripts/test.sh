@@ -47,6 +47,7 @@ scripts/netns-run.sh tests/app/call.py
 
 step "a page reload mid-call in the real app ends the call and closes the microphone"
 scripts/netns-run.sh tests/app/reload.py
+
 step "rooms on your network between two apps in two namespaces, through tauri-driver"
 tests/app/discover.py
 

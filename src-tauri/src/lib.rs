@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod host;
 mod page;
+mod shortcut;
 mod signal;
 mod state;
 mod webview;
@@ -32,6 +33,9 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .plugin(webview::links())
         .plugin(page::lifecycle())
         .manage(state::AppState::default())
+        // The talk key while another program has focus (push-to-talk).
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        .manage(shortcut::TalkShortcut::default())
         .on_permission_request(webview::answer_permission)
         .invoke_handler(handler())
 }
@@ -47,6 +51,8 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::join_room,
         commands::send_signal,
         commands::leave_room,
+        shortcut::talk_shortcut_support,
+        shortcut::talk_shortcut,
         #[cfg(target_os = "linux")]
         engine::engine_start,
         #[cfg(target_os = "linux")]

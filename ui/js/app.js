@@ -396,6 +396,7 @@ export function snapshot() {
     muted: Boolean(app.media?.muted),
     talkMode: app.talk?.mode ?? null,
     talkHeld: Boolean(app.talk?.held),
+    talkHolders: app.talk?.holders ?? [],
     shortcut: app.shortcut,
     tone: Boolean(app.media?.isTone),
     microphone: describeTrack(app.media?.track),

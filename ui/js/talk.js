@@ -73,6 +73,10 @@ export function createTalk({ mode = 'open', onChange = () => {} } = {}) {
     get held() {
       return held();
     },
+    /** Which sources hold the key now ('window', 'global'). */
+    get holders() {
+      return [...holders];
+    },
     /** Whether the mic starts shut in this mode (nothing held yet). */
     get initialMuted() {
       return mutedFor(current, false);

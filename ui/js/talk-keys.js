@@ -42,10 +42,11 @@ export function watchTalkKeys({ key, talk, onShortcutStatus = () => {} }) {
   let stopped = false;
   let unlisten = null;
   if (isTauriAvailable()) {
-    startShortcut(key, talk, (off) => {
-      if (stopped) off();
-      else unlisten = off;
-    }).then(onShortcutStatus, (err) => onShortcutStatus({ global: false, reason: errorText(err) }));
+    startShortcut(key, talk, () => stopped, (off) => {
+      unlisten = off;
+    }).then((status) => {
+      if (status && !stopped) onShortcutStatus(status);
+    }, (err) => onShortcutStatus({ global: false, reason: errorText(err) }));
   }
 
   return () => {
@@ -60,11 +61,16 @@ export function watchTalkKeys({ key, talk, onShortcutStatus = () => {} }) {
   };
 }
 
-async function startShortcut(key, talk, keepUnlisten) {
+async function startShortcut(key, talk, isStopped, keepUnlisten) {
   const off = await window.__TAURI__.event.listen(SHORTCUT_EVENT, ({ payload }) => {
     if (payload?.pressed) talk.press('global');
     else talk.release('global');
   });
+  // The call may have ended while the listener was being set up: take nothing from the system.
+  if (isStopped()) {
+    off();
+    return null;
+  }
   keepUnlisten(off);
   return invoke('talk_shortcut', { key });
 }

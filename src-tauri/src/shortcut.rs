@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
-use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use tauri_plugin_global_shortcut::{GlobalShortcut, GlobalShortcutExt, Shortcut, ShortcutState};
 
 use crate::commands::MAIN_WINDOW;
 use crate::error::{Error, Result};
@@ -106,6 +106,27 @@ fn parse_key(key: &str) -> Result<Shortcut> {
         .map_err(|_| Error::BadInput(format!("{key} cannot be a global shortcut")))
 }
 
+/// Gives `old` back to the other programs.
+fn release<R: Runtime>(shortcuts: &GlobalShortcut<R>, old: Shortcut) {
+    if let Err(error) = shortcuts.unregister(old) {
+        eprintln!("tincan: could not release the talk key: {error}");
+        return;
+    }
+    // On X11 the shortcut library queues the ungrab without sending it, so the key would stay
+    // taken until its next registration; a registration sends the queue. What it takes is a
+    // four-modifier chord of the same key, nobody's shortcut, whose own release waits in turn.
+    #[cfg(target_os = "linux")]
+    {
+        use tauri_plugin_global_shortcut::Modifiers;
+        let all = Modifiers::SHIFT | Modifiers::CONTROL | Modifiers::ALT | Modifiers::SUPER;
+        let chord = Shortcut::new(Some(all), old.key);
+        if shortcuts.register(chord).is_ok() {
+            // Unregistering cannot fail for a shortcut just registered; nothing to report.
+            let _ = shortcuts.unregister(chord);
+        }
+    }
+}
+
 /// Whether a global talk key can work in this session, before any call.
 #[tauri::command]
 pub fn talk_shortcut_support() -> ShortcutSupport {
@@ -124,9 +145,7 @@ pub fn talk_shortcut<R: Runtime>(
     let wanted = key.as_deref().map(parse_key).transpose()?;
     let shortcuts = app.global_shortcut();
     if let Some(old) = state.replace(None) {
-        if let Err(error) = shortcuts.unregister(old) {
-            eprintln!("tincan: could not release the talk key: {error}");
-        }
+        release(shortcuts, old);
     }
     let Some(shortcut) = wanted else {
         return Ok(ShortcutSupport::yes());

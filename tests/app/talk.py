@@ -2,7 +2,8 @@
 """Push-to-talk in the real app through the global shortcut: the app hosts a room in
 push-to-talk mode, the window loses the keyboard focus, and the talk key is pressed on the
 X server from outside (XTEST, as a keyboard would). The page must see the hold come from the
-global shortcut, open the microphone while it is held and shut it on release. Started again as
+global shortcut, open the microphone while it is held and shut it on release; during the call
+the test's own X client cannot grab the key, after Leave it can again. Started again as
 a Wayland session, Settings must say the key works only while Tincan is focused.
 
     tests/app/talk.py           # builds the app first; needs tauri-driver, Xvfb, libXtst
@@ -23,6 +24,10 @@ from driver import APP, ROOT, TARGET, TauriDriver
 SHOTS = os.environ.get("TINCAN_SHOTS", os.path.join(ROOT, "artifacts", "app-shots"))
 
 
+# XErrorHandler: int (*)(Display *, XErrorEvent *).
+X_ERROR_HANDLER = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+
 class Keyboard:
     """Key presses sent to the X server itself, so they reach whoever grabbed the key."""
 
@@ -40,6 +45,11 @@ class Keyboard:
         self.x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
         self.x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
         self.x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        self.x11.XSetErrorHandler.argtypes = [X_ERROR_HANDLER]
+        self.x11.XSetErrorHandler.restype = X_ERROR_HANDLER
+        self.x11.XGrabKey.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        self.x11.XUngrabKey.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_ulong]
+        self.x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         self.xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
         self.dpy = self.x11.XOpenDisplay(display.encode())
         if not self.dpy:
@@ -51,8 +61,26 @@ class Keyboard:
         self.x11.XSetInputFocus(self.dpy, root, 2, 0)
         self.x11.XFlush(self.dpy)
 
+    def keycode(self, name):
+        return self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(name.encode()))
+
+    def can_grab(self, name):
+        """Whether this client may take the key for itself: false while another holds it."""
+        errors = []
+        handler = X_ERROR_HANDLER(lambda _dpy, _event: errors.append(1) or 0)
+        previous = self.x11.XSetErrorHandler(handler)
+        root = self.x11.XDefaultRootWindow(self.dpy)
+        code = self.keycode(name)
+        self.x11.XGrabKey(self.dpy, code, 0, root, 1, 1, 1)
+        self.x11.XSync(self.dpy, 0)
+        if not errors:
+            self.x11.XUngrabKey(self.dpy, code, 0, root)
+            self.x11.XSync(self.dpy, 0)
+        self.x11.XSetErrorHandler(previous)
+        return not errors
+
     def key(self, name, down):
-        code = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(name.encode()))
+        code = self.keycode(name)
         self.xtst.XTestFakeKeyEvent(self.dpy, code, 1 if down else 0, 0)
         self.x11.XFlush(self.dpy)
 
@@ -114,6 +142,7 @@ def main():
             d.click("#settings-save")
 
         def hosting_in_push_to_talk_starts_shut():
+            assert keyboard.can_grab("F8"), "F8 is taken before any call"
             type_into(d, "#name-input", "Ann")
             d.click("#host-button")
             wait_until("the call screen", lambda: state(d)["screen"] == "call", timeout=60)
@@ -121,6 +150,7 @@ def main():
             s = state(d)
             assert s["muted"] is True and s["talkMode"] == "push-to-talk", s
             assert self_label(d) == "Push to talk (hold F8)", self_label(d)
+            assert not keyboard.can_grab("F8"), "during the call the app holds F8"
 
         def global_key_talks_while_unfocused():
             keyboard.unfocus()
@@ -139,7 +169,13 @@ def main():
 
         check("Settings offer the key outside the window", settings_offer_the_global_key)
         check("hosting in push-to-talk starts with the mic shut", hosting_in_push_to_talk_starts_shut)
+        def leaving_gives_the_key_back():
+            d.click("#leave-button")
+            wait_until("the home screen", lambda: state(d)["screen"] == "home", timeout=30)
+            wait_until("F8 to be free again", lambda: keyboard.can_grab("F8"), timeout=10)
+
         check("the global key opens the mic while the window is unfocused", global_key_talks_while_unfocused)
+        check("leaving the call gives the key back to the other programs", leaving_gives_the_key_back)
         tauri.stop()
 
         # The same app in a Wayland session: the note says so rather than failing silently.

@@ -42,6 +42,12 @@ TINCAN_SHOTS=artifacts/app-shots tests/app/smoke.sh
 step "the real app's IPC through tauri-driver"
 tests/app/ipc.py
 
+step "what a person set survives a restart of the real app"
+tests/app/remember.py
+
+step "push to talk in the real app through the global shortcut, with the window unfocused"
+TINCAN_SHOTS=artifacts/app-shots tests/app/talk.py
+
 step "a real call between two apps on the native engine, through tauri-driver"
 scripts/netns-run.sh tests/app/call.py
 

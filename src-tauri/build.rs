@@ -12,6 +12,9 @@ fn main() {
         "browse_rooms",
         "stop_browsing",
         "verify_room",
+        // Push-to-talk's global shortcut.
+        "talk_shortcut_support",
+        "talk_shortcut",
         // The native audio engine (Linux); elsewhere these are absent and the web view's own
         // WebRTC is used.
         "engine_start",

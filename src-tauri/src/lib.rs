@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod host;
 mod page;
+mod shortcut;
 mod signal;
 mod state;
 mod webview;
@@ -35,6 +36,9 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .manage(state::AppState::default())
         .manage(discovery::RoomBrowser::default())
         .on_page_load(discovery::stop_on_page_load)
+        // The talk key while another program has focus (push-to-talk).
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        .manage(shortcut::TalkShortcut::default())
         .on_permission_request(webview::answer_permission)
         .invoke_handler(handler())
 }
@@ -53,6 +57,8 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         discovery::browse_rooms,
         discovery::stop_browsing,
         discovery::verify_room,
+        shortcut::talk_shortcut_support,
+        shortcut::talk_shortcut,
         #[cfg(target_os = "linux")]
         engine::engine_start,
         #[cfg(target_os = "linux")]

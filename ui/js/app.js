@@ -14,6 +14,8 @@ import * as callView from './view/call.js';
 import { showBanner, clearBanner, bannerMessage } from './view/status.js';
 import { createDevices } from './devices.js';
 import { normalizePasscode } from './passcode.js';
+import { createTalk, selfLabel } from './talk.js';
+import { watchTalkKeys } from './talk-keys.js';
 
 // The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
 // levels). Views only draw; this module decides.
@@ -38,6 +40,12 @@ const app = {
   levelTimer: null,
   cleanups: [],
   joinPressedAt: null,
+  // The push-to-talk hold while a call runs (talk.js), and the mode and key it was started with.
+  talk: null,
+  talkKey: '',
+  stopTalkKeys: null,
+  // What the global shortcut said when the call started: { global, reason }.
+  shortcut: null,
   lastStats: {},
   // The last call's socket closing; a new join waits for it.
   leaving: Promise.resolve(),
@@ -141,6 +149,10 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     app.media = app.engine.handlesMedia
       ? await app.engine.openLocalMedia(mediaOptions)
       : await LocalMedia.open(mediaOptions);
+    // In push-to-talk the mic is shut before anyone can hear it.
+    app.talk = createTalk({ mode: settings.talkMode, onChange: applyTalk });
+    app.talkKey = settings.talkKey;
+    if (app.talk.initialMuted) app.media.setMuted(true);
     const ice = parseIceServers(settings.iceServers);
     const transport = createTransport({ address: target.address, room, name: who, key: normalizePasscode(key) });
     app.session = new CallSession({
@@ -187,6 +199,11 @@ function enterCall(address) {
   callView.startDuration(app.session.startedAt ?? Date.now());
   renderCall();
   watchLevels();
+  startTalkKeys();
+  app.cleanups.push(() => {
+    app.stopTalkKeys?.();
+    app.stopTalkKeys = null;
+  });
   const onKey = (ev) => handleShortcut(ev);
   document.addEventListener('keydown', onKey);
   app.cleanups.push(() => document.removeEventListener('keydown', onKey));
@@ -204,7 +221,16 @@ function renderCall() {
   if (!app.session) return;
   const snap = app.session.snapshot();
   const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
-  callView.renderParticipants({ selfName: app.name, selfSource: source, muted: snap.muted, peers: snap.peers });
+  const mode = app.talk?.mode ?? 'open';
+  const talking = mode !== 'open' && !snap.muted;
+  callView.renderParticipants({
+    selfName: app.name,
+    selfSource: source,
+    selfState: selfLabel(mode, app.talkKey, snap.muted),
+    selfDataState: mode === 'open' ? '' : talking ? 'talking' : mode === 'push-to-talk' ? 'waiting' : 'muted',
+    muted: snap.muted,
+    peers: snap.peers,
+  });
   devices.applyOutput();
 }
 
@@ -230,12 +256,51 @@ function updateLevels() {
 function handleShortcut(ev) {
   if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
   if (ev.key !== 'm' && ev.key !== 'M') return;
+  // The talk key wins when someone chose M for it.
+  if (app.talk && app.talk.mode !== 'open' && ev.code === app.talkKey) return;
   const target = ev.target;
   // Typing an "m" into a field must not mute.
   if (target instanceof HTMLElement && (target.isContentEditable || target.matches('input:not([type="range"]):not([type="checkbox"]), textarea, select'))) return;
   if (document.querySelector('dialog[open]')) return;
   ev.preventDefault();
   toggleMute();
+}
+
+// The hold changed: the mic follows it through the same path as the Mute button, so the others
+// see the person muted or talking.
+function applyTalk(muted) {
+  if (!app.session || !app.media || app.media.muted === muted) return;
+  app.session.setMuted(muted);
+  callView.setMuted(muted);
+}
+
+// Starts (or restarts, after Settings changed them) the talk mode and key of a running call.
+function startTalkKeys() {
+  app.stopTalkKeys?.();
+  app.stopTalkKeys = null;
+  if (app.talk.mode === 'open') return;
+  app.stopTalkKeys = watchTalkKeys({ key: app.talkKey, talk: app.talk, onShortcutStatus: noteShortcut });
+}
+
+function changeTalk({ talkMode, talkKey }) {
+  if (!app.talk) return;
+  app.talk.setMode(talkMode);
+  app.talkKey = talkKey;
+  startTalkKeys();
+  const muted = app.talk.initialMuted;
+  if (app.media && app.media.muted !== muted) {
+    app.session.setMuted(muted);
+    callView.setMuted(muted);
+  } else {
+    renderCall();
+  }
+}
+
+function noteShortcut(status) {
+  app.shortcut = status;
+  if (status && !status.global && app.screen === 'call') {
+    showBanner(`The talk key works only while Tincan is focused: ${status.reason}`, 'warn');
+  }
 }
 
 export function toggleMute() {
@@ -266,6 +331,7 @@ export function updateSettings(next, previous) {
   app.settings = next;
   saveSettings(next);
   if (app.screen !== 'call') return;
+  if (before.talkMode !== next.talkMode || before.talkKey !== next.talkKey) changeTalk(next);
   if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
   const nextCall = ['iceServers', 'forceNative', 'lowLatency'];
   if (nextCall.some((key) => previous[key] !== next[key])) {
@@ -297,6 +363,8 @@ export async function hangup({ message = '', kind = 'info' } = {}) {
   }
   app.media?.close();
   app.media = null;
+  app.talk = null;
+  app.shortcut = null;
   app.engine = null;
   app.lastStats = {};
   await stopHosting();
@@ -326,6 +394,10 @@ export function snapshot() {
     engine: app.engine?.name ?? null,
     hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key } : null,
     muted: Boolean(app.media?.muted),
+    talkMode: app.talk?.mode ?? null,
+    talkHeld: Boolean(app.talk?.held),
+    talkHolders: app.talk?.holders ?? [],
+    shortcut: app.shortcut,
     tone: Boolean(app.media?.isTone),
     microphone: describeTrack(app.media?.track),
     selfLevel: app.media ? app.media.level() : 0,

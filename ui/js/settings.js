@@ -3,6 +3,8 @@
 // What the app remembers between runs (localStorage): the user's name, recent hosts and the
 // settings. Validation lives here too and is pure, so it can be unit-tested without a browser.
 
+import { DEFAULT_TALK_KEY, isTalkKey, isTalkMode } from './talk.js';
+
 const SETTINGS_KEY = 'tincan.settings';
 const NAME_KEY = 'tincan.name';
 const RECENT_KEY = 'tincan.recentHosts';
@@ -21,6 +23,9 @@ export const DEFAULT_SETTINGS = Object.freeze({
   lowLatency: false,
   inputDeviceId: '',
   outputDeviceId: '',
+  // Open mic, push-to-talk or push-to-mute (talk.js), and the key held for it.
+  talkMode: 'open',
+  talkKey: DEFAULT_TALK_KEY,
 });
 
 const ICE_SCHEMES = /^(stun|stuns|turn|turns):[^\s]+$/i;
@@ -125,6 +130,8 @@ export function loadSettings() {
   for (const key of Object.keys(DEFAULT_SETTINGS)) {
     if (typeof stored?.[key] === typeof DEFAULT_SETTINGS[key]) settings[key] = stored[key];
   }
+  if (!isTalkMode(settings.talkMode)) settings.talkMode = DEFAULT_SETTINGS.talkMode;
+  if (!isTalkKey(settings.talkKey)) settings.talkKey = DEFAULT_SETTINGS.talkKey;
   return settings;
 }
 

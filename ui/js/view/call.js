@@ -218,7 +218,7 @@ function createTile(id, self) {
 }
 
 // Keeps one tile per participant, updating in place so sliders keep focus while states change.
-export function renderParticipants({ selfName, selfSource, muted, peers }) {
+export function renderParticipants({ selfName, selfSource, selfState = '', selfDataState = '', muted, peers }) {
   const wanted = new Set(['self', ...peers.map((p) => String(p.id))]);
   const news = [];
   for (const [key, tile] of tiles) {
@@ -235,7 +235,7 @@ export function renderParticipants({ selfName, selfSource, muted, peers }) {
     if (!firstRender && !tiles.has(String(p.id))) news.push(`${labels.get(String(p.id))} joined the call.`);
   }
   if (news.length) announcer.textContent = news.join(' ');
-  const rows = [{ id: 'self', name: selfName, self: true, source: selfSource }, ...peers];
+  const rows = [{ id: 'self', name: selfName, self: true, source: selfSource, stateText: selfState, dataState: selfDataState }, ...peers];
   let previous = null;
   for (const row of rows) {
     const key = String(row.id);
@@ -259,8 +259,8 @@ function updateTile(tile, row, muted, label) {
   setText(tile.initials, initials(name));
   if (row.self) {
     setText(tile.name, `${name} (you)`);
-    setText(tile.state, muted ? 'Muted' : 'Mic on');
-    setAttr(tile.state, 'data-state', muted ? 'muted' : 'connected');
+    setText(tile.state, row.stateText || (muted ? 'Muted' : 'Mic on'));
+    setAttr(tile.state, 'data-state', row.dataState || (muted ? 'muted' : 'connected'));
     setAttr(tile.node, 'data-muted', String(muted));
     setText(tile.qualityText, row.source);
     if (!tile.dot.hidden) tile.dot.hidden = true;

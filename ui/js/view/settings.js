@@ -1,6 +1,8 @@
 'use strict';
 
 import { parseIceServers } from '../settings.js';
+import { isTalkKey, keyLabel } from '../talk.js';
+import { shortcutSupport } from '../talk-keys.js';
 
 // The settings dialog. It edits a copy of the settings and hands back the new ones on Save.
 
@@ -18,9 +20,16 @@ const ice = document.getElementById('set-ice');
 const iceError = document.getElementById('set-ice-error');
 const cancelButton = document.getElementById('settings-cancel');
 const appInfo = document.getElementById('app-info');
+const talkModes = [...document.querySelectorAll('input[name="talk-mode"]')];
+const talkKeyName = document.getElementById('set-talk-key-name');
+const talkKeyButton = document.getElementById('set-talk-key');
+const talkCapture = document.getElementById('set-talk-capture');
+const talkGlobal = document.getElementById('set-talk-global');
 
 let current = null;
 let onSave = null;
+let talkKey = '';
+let capturing = false;
 
 export function initSettings({ appMode, getSettings, saveSettings, info }) {
   nativeField.hidden = !appMode;
@@ -33,7 +42,57 @@ export function initSettings({ appMode, getSettings, saveSettings, info }) {
     ev.preventDefault();
     submit();
   });
-  dialog.addEventListener('close', () => openButton.focus());
+  dialog.addEventListener('close', () => {
+    stopCapture('');
+    openButton.focus();
+  });
+  talkKeyButton.addEventListener('click', () => (capturing ? stopCapture('') : startCapture()));
+  // Capture phase: the key goes to the capture, not to the dialog (Escape would close it).
+  dialog.addEventListener('keydown', captureKey, true);
+  dialog.addEventListener('cancel', (ev) => {
+    if (capturing) ev.preventDefault();
+  });
+}
+
+function startCapture() {
+  capturing = true;
+  talkKeyButton.setAttribute('aria-pressed', 'true');
+  talkKeyButton.textContent = 'Press a key…';
+  talkCapture.textContent = 'Press the key to use. Escape cancels.';
+}
+
+function stopCapture(message) {
+  capturing = false;
+  talkKeyButton.removeAttribute('aria-pressed');
+  talkKeyButton.textContent = 'Change key';
+  talkCapture.textContent = message;
+}
+
+function captureKey(ev) {
+  if (!capturing) return;
+  ev.preventDefault();
+  ev.stopPropagation();
+  if (ev.repeat) return;
+  if (ev.code === 'Escape') {
+    stopCapture('Kept the key.');
+    return;
+  }
+  if (!isTalkKey(ev.code)) {
+    talkCapture.textContent = `${ev.key} cannot be the talk key; press another one. Escape cancels.`;
+    return;
+  }
+  talkKey = ev.code;
+  talkKeyName.textContent = keyLabel(talkKey);
+  stopCapture(`The key is now ${keyLabel(talkKey)}.`);
+  talkKeyButton.focus();
+}
+
+// Says in plain words when the key works only while the window is focused.
+async function describeShortcut() {
+  const support = await shortcutSupport();
+  talkGlobal.textContent = support.global
+    ? 'The key also works while another program is in front. During a call no other program receives it.'
+    : `Works only while Tincan is focused: ${support.reason}`;
 }
 
 export function setAppInfo(text) {
@@ -54,6 +113,11 @@ export function openSettings(settings) {
   lowLatency.checked = settings.lowLatency;
   native.checked = settings.forceNative;
   ice.value = settings.iceServers;
+  for (const radio of talkModes) radio.checked = radio.value === settings.talkMode;
+  talkKey = settings.talkKey;
+  talkKeyName.textContent = keyLabel(talkKey);
+  stopCapture('');
+  describeShortcut();
   showIceError('');
   dialog.showModal();
 }
@@ -73,6 +137,8 @@ function submit() {
     testTone: tone.checked,
     lowLatency: lowLatency.checked,
     forceNative: native.checked,
+    talkMode: talkModes.find((radio) => radio.checked)?.value ?? 'open',
+    talkKey,
     // Stored pretty-printed so it reads well when the dialog opens again.
     iceServers: parsed.servers.length ? JSON.stringify(parsed.servers, null, 1).replace(/\n\s*/g, ' ') : '',
   };

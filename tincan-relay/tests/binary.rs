@@ -113,7 +113,7 @@ async fn refuses_to_start(args: &[&str], env: &[(&str, &str)], expected: &str) {
 }
 
 #[tokio::test]
-async fn binary_reads_the_passcode_from_a_file_without_its_newline() {
+async fn binary_reads_the_passcode_from_a_file() {
     let path = key_file("good", "correct horse\n");
     let relay = common::RelayProcess::start(&["--key-file", path.to_str().unwrap()], None).await;
     let (_ok, hello) = common::join_from(
@@ -127,11 +127,20 @@ async fn binary_reads_the_passcode_from_a_file_without_its_newline() {
     let (_bad, refusal) = common::join_from(
         common::loopback(0, 1),
         relay.addr,
-        "/ws?key=correct%20horse%0A",
+        "/ws?key=correct",
     )
     .await
     .unwrap();
     assert_eq!(refusal["code"], "bad-key", "{refusal}");
+    // Passcodes compare in the UI's form: lower-case, spaces as hyphens.
+    let (_typed, typed) = common::join_from(
+        common::loopback(0, 1),
+        relay.addr,
+        "/ws?key=Correct-Horse",
+    )
+    .await
+    .unwrap();
+    assert_eq!(typed["type"], "welcome", "{typed}");
     let _ = std::fs::remove_file(path);
 }
 

@@ -15,6 +15,7 @@
 //! ```
 
 mod address;
+mod admission;
 mod announce;
 mod config;
 mod connection;

@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
+    admission::Admission,
     config::Config,
-    connection::{self, Admission, Shared},
+    connection::{self, Shared},
     error::{Error, Result},
     fd_limit,
     gate::{Gate, GateLimits},

@@ -124,22 +124,15 @@ async fn binary_reads_the_passcode_from_a_file() {
     .await
     .unwrap();
     assert_eq!(hello["type"], "welcome", "{hello}");
-    let (_bad, refusal) = common::join_from(
-        common::loopback(0, 1),
-        relay.addr,
-        "/ws?key=correct",
-    )
-    .await
-    .unwrap();
+    let (_bad, refusal) = common::join_from(common::loopback(0, 1), relay.addr, "/ws?key=correct")
+        .await
+        .unwrap();
     assert_eq!(refusal["code"], "bad-key", "{refusal}");
     // Passcodes compare in the UI's form: lower-case, spaces as hyphens.
-    let (_typed, typed) = common::join_from(
-        common::loopback(0, 1),
-        relay.addr,
-        "/ws?key=Correct-Horse",
-    )
-    .await
-    .unwrap();
+    let (_typed, typed) =
+        common::join_from(common::loopback(0, 1), relay.addr, "/ws?key=Correct-Horse")
+            .await
+            .unwrap();
     assert_eq!(typed["type"], "welcome", "{typed}");
     let _ = std::fs::remove_file(path);
 }

@@ -1,0 +1,76 @@
+'use strict';
+// The benchmark's summary: one row per figure, the median over runs for each server with its
+// spread, and Tincan's ratio to the best of the other servers.
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/// The rows: label, how to read the figure from one run, decimals, whether lower is better,
+/// and the goal for Tincan's ratio to the best peer.
+function rows(rates) {
+  const list = [
+    { label: 'idle memory, KiB/conn', get: (r) => r.idle.kibPerConn, digits: 1, lower: true, goal: 0.5 },
+  ];
+  for (const [i, rate] of rates.entries()) {
+    list.push({ label: `CPU per msg @${rate / 1000}k/s, us`, get: (r) => r.relay[i].cpuUsPerMsg, digits: 1, lower: true, goal: 0.5 });
+  }
+  for (const [i, rate] of rates.entries()) {
+    list.push({ label: `p99 round trip @${rate / 1000}k/s, ms`, get: (r) => r.relay[i].rtt.p99, digits: 2, lower: true, goal: 1 });
+  }
+  for (const [i, rate] of rates.entries()) {
+    list.push({ label: `p50 round trip @${rate / 1000}k/s, ms`, get: (r) => r.relay[i].rtt.p50, digits: 2, lower: true });
+  }
+  list.push(
+    { label: 'churn, join+leave cycles/s', get: (r) => r.churn.cyclesPerSec, digits: 0, lower: false },
+    { label: 'CPU per join+leave, us', get: (r) => r.churn.cpuUsPerCycle, digits: 0, lower: true },
+  );
+  return list;
+}
+
+const pad = (text, width, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
+
+/// Prints the table to stdout.
+export function printTable(report) {
+  const kinds = Object.keys(report.results);
+  const peers = kinds.filter((kind) => kind !== 'tincan');
+  const runs = report.settings.runs;
+  const header = ['figure', ...kinds, ...(kinds.includes('tincan') && peers.length ? ['tincan / best peer', 'goal'] : [])];
+  const widths = [32, ...kinds.map(() => 22), 18, 8];
+  const lines = [header.map((h, i) => pad(h, widths[i], i > 0)).join(' ')];
+  for (const row of rows(report.settings.rates)) {
+    const values = {};
+    const cells = [pad(row.label, widths[0])];
+    for (const [i, kind] of kinds.entries()) {
+      const xs = report.results[kind].map(row.get).filter(Number.isFinite);
+      values[kind] = xs.length ? median(xs) : NaN;
+      const spread = xs.length > 1 ? ` (${Math.min(...xs).toFixed(row.digits)}-${Math.max(...xs).toFixed(row.digits)})` : '';
+      cells.push(pad(`${values[kind].toFixed(row.digits)}${spread}`, widths[i + 1], true));
+    }
+    if (kinds.includes('tincan') && peers.length) {
+      const best = row.lower ? Math.min(...peers.map((k) => values[k])) : Math.max(...peers.map((k) => values[k]));
+      const ratio = values.tincan / best;
+      cells.push(pad(Number.isFinite(ratio) ? ratio.toFixed(2) : '-', widths.at(-2), true));
+      const met = row.goal === undefined ? '' : (ratio <= row.goal ? 'met' : 'missed') + ` <=${row.goal}`;
+      cells.push(pad(met, widths.at(-1) + 4, true));
+    }
+    lines.push(cells.join(' '));
+  }
+  console.log(`\nRelay benchmark: median of ${runs} run(s) (min-max), ${report.settings.conns} idle conns, ` +
+    `${report.settings.seconds} s per rate, ${report.settings.pairs} pairs + 1 probe pair`);
+  console.log(lines.join('\n'));
+  const frames = Object.entries(report.frames).map(([k, n]) => `${k} ${n} B`).join(', ');
+  console.log(`\nframe sizes (client to server): ${frames}`);
+  console.log('achieved rates (msg/s, median): ' + kinds.map((kind) =>
+    `${kind} ` + report.settings.rates.map((_, i) => median(report.results[kind].map((r) => r.relay[i].achieved)).toFixed(0)).join('/')).join(', '));
+  console.log('load generator CPU at the top rate (cores): ' + kinds.map((kind) =>
+    `${kind} ${median(report.results[kind].map((r) => r.relay.at(-1).loadCores)).toFixed(2)}`).join(', '));
+  console.log('RSS after all idle conns closed (MiB, median): ' + kinds.map((kind) =>
+    `${kind} ${(median(report.results[kind].map((r) => r.idle.closedKiB)) / 1024).toFixed(1)}` +
+    ` (before ${(median(report.results[kind].map((r) => r.idle.beforeKiB)) / 1024).toFixed(1)})`).join(', '));
+  const m = report.machine;
+  console.log(`machine: ${m.cpus} x ${m.model}, ${m.memGiB.toFixed(0)} GiB, Linux ${m.kernel}, node ${m.node}, ` +
+    `load average at the end ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}`);
+}

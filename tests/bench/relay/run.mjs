@@ -29,6 +29,8 @@ const { values: opts } = parseArgs({
     'churn-pool': { type: 'string', default: '32' },
     'churn-seconds': { type: 'string', default: '10' },
     'tincan-args': { type: 'string', default: '' },
+    'tincan-bin': { type: 'string' },
+    only: { type: 'string', default: 'idle,relay,churn' },
     'skip-build': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -47,6 +49,8 @@ if (opts.help) {
   --churn-pool N       clients joining and leaving in a loop (default 32)
   --churn-seconds S    measuring window for churn (default 10)
   --tincan-args "..."  extra flags for tincan-relay
+  --tincan-bin PATH    another build of tincan-relay (implies --skip-build)
+  --only LIST          which parts: idle,relay,churn (default all)
   --skip-build         do not run cargo build first
   --quick              1 run, 500 conns, 3 s windows (to check the harness)`);
   process.exit(0);
@@ -63,6 +67,7 @@ const seconds = Number(opts.seconds);
 const pairs = Number(opts.pairs);
 const probeMs = Number(opts['probe-ms']);
 const tincanArgs = opts['tincan-args'].split(' ').filter(Boolean);
+const parts = new Set(opts.only.split(','));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -199,29 +204,44 @@ async function churn(server) {
 }
 
 async function measure(kind) {
-  const server = await startServer(kind, { maxConnections: conns + 1000, tincanArgs });
+  const server = await startServer(kind, {
+    maxConnections: conns + 1000,
+    tincanArgs,
+    binary: kind === 'tincan' ? opts['tincan-bin'] : undefined,
+  });
+  const result = {};
   try {
-    console.error(`  ${kind}: pid ${server.pid}, port ${server.port}: idle memory (${conns} conns)`);
-    const idle = await idleMemory(server);
-    console.error(`  ${kind}: ${idle.kibPerConn.toFixed(1)} KiB/conn; relaying at ${rates.join(', ')} msg/s`);
-    const relay = await relayRates(server);
-    for (const r of relay) {
+    if (parts.has('idle')) {
+      console.error(`  ${kind}: pid ${server.pid}, port ${server.port}: idle memory (${conns} conns)`);
+      result.idle = await idleMemory(server);
+      console.error(`  ${kind}: ${result.idle.kibPerConn.toFixed(1)} KiB/conn`);
+    }
+    if (parts.has('relay')) {
+      console.error(`  ${kind}: relaying at ${rates.join(', ')} msg/s`);
+      result.relay = await relayRates(server);
+      for (const r of result.relay) {
+        console.error(
+          `  ${kind}: ${r.rate}/s -> ${r.achieved.toFixed(0)}/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg, ` +
+            `p99 ${r.rtt.p99?.toFixed(2)} ms (n ${r.rtt.n}), load ${r.loadCores.toFixed(2)} cores`,
+        );
+      }
+    }
+    if (parts.has('churn')) {
+      console.error(`  ${kind}: churn`);
+      result.churn = await churn(server);
       console.error(
-        `  ${kind}: ${r.rate}/s -> ${r.achieved.toFixed(0)}/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg, ` +
-          `p99 ${r.rtt.p99?.toFixed(2)} ms (n ${r.rtt.n}), load ${r.loadCores.toFixed(2)} cores`,
+        `  ${kind}: ${result.churn.cyclesPerSec.toFixed(0)} cycles/s, ${result.churn.cpuUsPerCycle.toFixed(0)} us/cycle`,
       );
     }
-    console.error(`  ${kind}: churn`);
-    const churned = await churn(server);
-    console.error(`  ${kind}: ${churned.cyclesPerSec.toFixed(0)} cycles/s, ${churned.cpuUsPerCycle.toFixed(0)} us/cycle`);
-    return { idle, relay, churn: churned, rssEndKiB: rssKiB(server.pid) };
+    result.rssEndKiB = rssKiB(server.pid);
+    return result;
   } finally {
     await server.stop();
   }
 }
 
 async function main() {
-  prepare({ kinds: servers, skipBuild: opts['skip-build'] });
+  prepare({ kinds: servers, skipBuild: opts['skip-build'] || Boolean(opts['tincan-bin']) });
   const results = Object.fromEntries(servers.map((kind) => [kind, []]));
   for (let round = 0; round < runs; round += 1) {
     // Rotate the order so that no server always runs first (or right after a build).
@@ -238,7 +258,7 @@ async function main() {
     node: process.version,
     loadavg: os.loadavg(),
   };
-  const report = { when: new Date().toISOString(), machine, settings: { runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']) }, frames, results };
+  const report = { when: new Date().toISOString(), machine, settings: { runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']), parts: [...parts] }, frames, results };
   const file = path.join(work, 'results.json');
   writeFileSync(file, JSON.stringify(report, null, 2));
   printTable(report);

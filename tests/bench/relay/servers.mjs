@@ -57,7 +57,7 @@ function portOpen(port) {
 }
 
 /// The command line that starts each kind of server on `port`.
-function commandFor(kind, port, { maxConnections, unlimited = true, tincanArgs = [] }) {
+function commandFor(kind, port, { maxConnections, unlimited = true, tincanArgs = [], binary }) {
   switch (kind) {
     case 'tincan': {
       const args = ['--listen', `127.0.0.1:${port}`];
@@ -66,7 +66,7 @@ function commandFor(kind, port, { maxConnections, unlimited = true, tincanArgs =
         // The per-connection rate limit protects a real host; here it would cap the load.
         args.push('--rate', '1e9', '--burst', '4294967295');
       }
-      return [relayBinary, [...args, ...tincanArgs]];
+      return [binary ?? relayBinary, [...args, ...tincanArgs]];
     }
     case 'peerjs':
       return [process.execPath, [path.join(path.dirname(new URL(import.meta.url).pathname), 'peerjs-server.mjs'), String(port), String(maxConnections)]];
@@ -78,8 +78,8 @@ function commandFor(kind, port, { maxConnections, unlimited = true, tincanArgs =
 }
 
 /// Starts a server and resolves once its port accepts connections. Options: `port` (default: a
-/// free one), `maxConnections`, `unlimited` (false runs Tincan's relay with its default limits)
-/// and `tincanArgs` (extra flags).
+/// free one), `maxConnections`, `unlimited` (false runs Tincan's relay with its default limits),
+/// `tincanArgs` (extra flags) and `binary` (another build of the relay).
 export async function startServer(kind, options = {}) {
   const port = options.port ?? (await freePort());
   const [command, args] = commandFor(kind, port, { maxConnections: 20000, ...options });

@@ -10,10 +10,22 @@ const median = (xs) => {
 
 /// The rows: label, how to read the figure from one run, decimals, whether lower is better,
 /// and the goal for Tincan's ratio to the best peer.
-function rows(rates) {
-  const list = [
-    { label: 'idle memory, KiB/conn', get: (r) => r.idle.kibPerConn, digits: 1, lower: true, goal: 0.5 },
-  ];
+function rows(rates, parts) {
+  const list = [];
+  if (parts.has('idle')) {
+    list.push({ label: 'idle memory, KiB/conn', get: (r) => r.idle.kibPerConn, digits: 1, lower: true, goal: 0.5 });
+  }
+  if (parts.has('relay')) relayRows(list, rates);
+  if (parts.has('churn')) {
+    list.push(
+      { label: 'churn, join+leave cycles/s', get: (r) => r.churn.cyclesPerSec, digits: 0, lower: false },
+      { label: 'CPU per join+leave, us', get: (r) => r.churn.cpuUsPerCycle, digits: 0, lower: true },
+    );
+  }
+  return list;
+}
+
+function relayRows(list, rates) {
   for (const [i, rate] of rates.entries()) {
     list.push({ label: `CPU per msg @${rate / 1000}k/s, us`, get: (r) => r.relay[i].cpuUsPerMsg, digits: 1, lower: true, goal: 0.5 });
   }
@@ -23,11 +35,6 @@ function rows(rates) {
   for (const [i, rate] of rates.entries()) {
     list.push({ label: `p50 round trip @${rate / 1000}k/s, ms`, get: (r) => r.relay[i].rtt.p50, digits: 2, lower: true });
   }
-  list.push(
-    { label: 'churn, join+leave cycles/s', get: (r) => r.churn.cyclesPerSec, digits: 0, lower: false },
-    { label: 'CPU per join+leave, us', get: (r) => r.churn.cpuUsPerCycle, digits: 0, lower: true },
-  );
-  return list;
 }
 
 const pad = (text, width, right = false) => (right ? String(text).padStart(width) : String(text).padEnd(width));
@@ -40,7 +47,8 @@ export function printTable(report) {
   const header = ['figure', ...kinds, ...(kinds.includes('tincan') && peers.length ? ['tincan / best peer', 'goal'] : [])];
   const widths = [32, ...kinds.map(() => 22), 18, 8];
   const lines = [header.map((h, i) => pad(h, widths[i], i > 0)).join(' ')];
-  for (const row of rows(report.settings.rates)) {
+  const parts = new Set(report.settings.parts);
+  for (const row of rows(report.settings.rates, parts)) {
     const values = {};
     const cells = [pad(row.label, widths[0])];
     for (const [i, kind] of kinds.entries()) {
@@ -63,13 +71,17 @@ export function printTable(report) {
   console.log(lines.join('\n'));
   const frames = Object.entries(report.frames).map(([k, n]) => `${k} ${n} B`).join(', ');
   console.log(`\nframe sizes (client to server): ${frames}`);
-  console.log('achieved rates (msg/s, median): ' + kinds.map((kind) =>
-    `${kind} ` + report.settings.rates.map((_, i) => median(report.results[kind].map((r) => r.relay[i].achieved)).toFixed(0)).join('/')).join(', '));
-  console.log('load generator CPU at the top rate (cores): ' + kinds.map((kind) =>
-    `${kind} ${median(report.results[kind].map((r) => r.relay.at(-1).loadCores)).toFixed(2)}`).join(', '));
-  console.log('RSS after all idle conns closed (MiB, median): ' + kinds.map((kind) =>
-    `${kind} ${(median(report.results[kind].map((r) => r.idle.closedKiB)) / 1024).toFixed(1)}` +
-    ` (before ${(median(report.results[kind].map((r) => r.idle.beforeKiB)) / 1024).toFixed(1)})`).join(', '));
+  const each = (get) => kinds.map((kind) => `${kind} ${get(report.results[kind])}`).join(', ');
+  if (parts.has('relay')) {
+    console.log('achieved rates (msg/s, median): ' + each((runs) =>
+      report.settings.rates.map((_, i) => median(runs.map((r) => r.relay[i].achieved)).toFixed(0)).join('/')));
+    console.log('load generator CPU at the top rate (cores): ' + each((runs) =>
+      median(runs.map((r) => r.relay.at(-1).loadCores)).toFixed(2)));
+  }
+  if (parts.has('idle')) {
+    console.log('RSS before the idle conns / after they all closed (MiB, median): ' + each((runs) =>
+      `${(median(runs.map((r) => r.idle.beforeKiB)) / 1024).toFixed(1)} / ${(median(runs.map((r) => r.idle.closedKiB)) / 1024).toFixed(1)}`));
+  }
   const m = report.machine;
   console.log(`machine: ${m.cpus} x ${m.model}, ${m.memGiB.toFixed(0)} GiB, Linux ${m.kernel}, node ${m.node}, ` +
     `load average at the end ${m.loadavg.map((x) => x.toFixed(2)).join(' ')}`);

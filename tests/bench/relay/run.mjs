@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { kinds, sampleFrame } from './adapters.mjs';
 import { payload } from './load.mjs';
 import { work } from './paths.mjs';
-import { cpuSeconds, prepare, rssKiB, startServer } from './servers.mjs';
+import { cpuSeconds, cpuTimes, prepare, rssKiB, startServer } from './servers.mjs';
 import { printTable } from './table.mjs';
 
 const { values: opts } = parseArgs({
@@ -146,12 +146,12 @@ async function relayRates(server) {
       await sleep(1000);
       await probe.call('startProbe', { intervalMs: probeMs });
       const [a0, b0] = [await load.call('counts'), await probe.call('counts')];
-      const cpu0 = cpuSeconds(server.pid);
+      const cpu0 = cpuTimes(server.pid);
       const t0 = performance.now();
       const client0 = await load.call('cpu');
       await sleep(seconds * 1000);
       const [a1, b1] = [await load.call('counts'), await probe.call('counts')];
-      const cpu1 = cpuSeconds(server.pid);
+      const cpu1 = cpuTimes(server.pid);
       const elapsed = (performance.now() - t0) / 1000;
       const client1 = await load.call('cpu');
       const rtt = await probe.call('stopProbe');
@@ -160,8 +160,10 @@ async function relayRates(server) {
       results.push({
         rate,
         achieved: relayed / elapsed,
-        cpuUsPerMsg: ((cpu1 - cpu0) * 1e6) / relayed,
-        serverCores: (cpu1 - cpu0) / elapsed,
+        cpuUsPerMsg: ((cpu1.user + cpu1.system - cpu0.user - cpu0.system) * 1e6) / relayed,
+        // On loopback the kernel's TCP work for both ends of a send is charged to the sender.
+        systemUsPerMsg: ((cpu1.system - cpu0.system) * 1e6) / relayed,
+        serverCores: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed,
         loadCores: (client1.user + client1.system - client0.user - client0.system) / 1e6 / elapsed,
         rtt,
       });
@@ -221,7 +223,8 @@ async function measure(kind) {
       result.relay = await relayRates(server);
       for (const r of result.relay) {
         console.error(
-          `  ${kind}: ${r.rate}/s -> ${r.achieved.toFixed(0)}/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg, ` +
+          `  ${kind}: ${r.rate}/s -> ${r.achieved.toFixed(0)}/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg ` +
+            `(system ${r.systemUsPerMsg.toFixed(1)}), ` +
             `p99 ${r.rtt.p99?.toFixed(2)} ms (n ${r.rtt.n}), load ${r.loadCores.toFixed(2)} cores`,
         );
       }

@@ -132,12 +132,18 @@ export function threads(pid) {
   return Number(/^Threads:\s+(\d+)/m.exec(status)[1]);
 }
 
-/// User plus system CPU time of a process (all its threads, living and ended), in seconds.
-export function cpuSeconds(pid) {
+/// User and system CPU time of a process (all its threads, living and ended), in seconds.
+export function cpuTimes(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+}
+
+/// User plus system CPU time of a process, in seconds.
+export function cpuSeconds(pid) {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /// Open file descriptors of a process.

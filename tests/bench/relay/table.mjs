@@ -30,6 +30,9 @@ function relayRows(list, rates) {
     list.push({ label: `CPU per msg @${rate / 1000}k/s, us`, get: (r) => r.relay[i].cpuUsPerMsg, digits: 1, lower: true, goal: 0.5 });
   }
   for (const [i, rate] of rates.entries()) {
+    list.push({ label: `  of which system @${rate / 1000}k/s`, get: (r) => r.relay[i].systemUsPerMsg, digits: 1, lower: true });
+  }
+  for (const [i, rate] of rates.entries()) {
     list.push({ label: `p99 round trip @${rate / 1000}k/s, ms`, get: (r) => r.relay[i].rtt.p99, digits: 2, lower: true, goal: 1 });
   }
   for (const [i, rate] of rates.entries()) {

@@ -6,7 +6,7 @@
 //
 // node tests/bench/relay/run.mjs [--runs 3] [--servers tincan,peerjs,matchbox] [--quick]
 
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,9 +30,11 @@ const { values: opts } = parseArgs({
     'churn-seconds': { type: 'string', default: '10' },
     'tincan-args': { type: 'string', default: '' },
     'tincan-bin': { type: 'string' },
+    variant: { type: 'string', multiple: true, default: [] },
     only: { type: 'string', default: 'idle,relay,churn' },
     'skip-build': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    perf: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -50,16 +52,30 @@ if (opts.help) {
   --churn-seconds S    measuring window for churn (default 10)
   --tincan-args "..."  extra flags for tincan-relay
   --tincan-bin PATH    another build of tincan-relay (implies --skip-build)
+  --variant NAME=PATH  also measure this build of tincan-relay, as column NAME (repeatable)
   --only LIST          which parts: idle,relay,churn (default all)
   --skip-build         do not run cargo build first
-  --quick              1 run, 500 conns, 3 s windows (to check the harness)`);
+  --quick              1 run, 500 conns, 3 s windows (to check the harness)
+  --perf               also count the server's context switches per message with \`perf stat\``);
   process.exit(0);
 }
 
 if (opts.quick) {
   Object.assign(opts, { runs: '1', conns: '500', seconds: '3', 'churn-seconds': '3' });
 }
-const servers = opts.servers.split(',');
+/// Extra builds of Tincan's relay, measured like the others under their own names.
+const variants = new Map(
+  opts.variant.map((spec) => {
+    const at = spec.indexOf('=');
+    if (at < 1) throw new Error(`--variant wants NAME=PATH, got ${spec}`);
+    return [spec.slice(0, at), spec.slice(at + 1)];
+  }),
+);
+const servers = [...opts.servers.split(','), ...variants.keys()];
+const kindOf = (label) => (variants.has(label) ? 'tincan' : label);
+for (const label of servers) {
+  if (!kinds.includes(kindOf(label))) throw new Error(`unknown server ${label}`);
+}
 const runs = Number(opts.runs);
 const conns = Number(opts.conns);
 const rates = opts.rates.split(',').map(Number);
@@ -132,6 +148,31 @@ async function idleMemory(server) {
   }
 }
 
+/// Counts a process's context switches (and, where the CPU exposes them, its instructions) with
+/// `perf stat` until `stop()` is called; resolves to the counts, or null without perf.
+function perfCounters(pid) {
+  const events = 'instructions:u,instructions:k,context-switches';
+  const child = spawn('perf', ['stat', '-x', ',', '-e', events, '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  child.stderr.on('data', (chunk) => {
+    text += chunk;
+  });
+  const done = new Promise((resolve) => {
+    child.once('error', () => resolve(null));
+    child.once('exit', () => {
+      const counts = {};
+      for (const line of text.split('\n')) {
+        const [value, , event] = line.split(',');
+        if (event && Number.isFinite(Number(value))) counts[event] = Number(value);
+      }
+      resolve(Object.keys(counts).length ? counts : null);
+    });
+  });
+  return { stop: () => (child.kill('SIGINT'), done) };
+}
+
 /// Server CPU per relayed message and the probe's round trip at each rate.
 async function relayRates(server) {
   const load = spawnLoad();
@@ -149,7 +190,9 @@ async function relayRates(server) {
       const cpu0 = cpuTimes(server.pid);
       const t0 = performance.now();
       const client0 = await load.call('cpu');
+      const counters = opts.perf ? perfCounters(server.pid) : null;
       await sleep(seconds * 1000);
+      const counted = counters ? await counters.stop() : null;
       const [a1, b1] = [await load.call('counts'), await probe.call('counts')];
       const cpu1 = cpuTimes(server.pid);
       const elapsed = (performance.now() - t0) / 1000;
@@ -166,6 +209,11 @@ async function relayRates(server) {
         serverCores: (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed,
         loadCores: (client1.user + client1.system - client0.user - client0.system) / 1e6 / elapsed,
         rtt,
+        perf: counted && {
+          userInstructions: counted['instructions:u'] / relayed,
+          kernelInstructions: counted['instructions:k'] / relayed,
+          switches: counted['context-switches'] / relayed,
+        },
       });
       await sleep(500);
     }
@@ -205,11 +253,12 @@ async function churn(server) {
   }
 }
 
-async function measure(kind) {
+async function measure(label) {
+  const kind = kindOf(label);
   const server = await startServer(kind, {
     maxConnections: conns + 1000,
     tincanArgs,
-    binary: kind === 'tincan' ? opts['tincan-bin'] : undefined,
+    binary: variants.get(label) ?? (kind === 'tincan' ? opts['tincan-bin'] : undefined),
   });
   const result = {};
   try {
@@ -225,7 +274,12 @@ async function measure(kind) {
         console.error(
           `  ${kind}: ${r.rate}/s -> ${r.achieved.toFixed(0)}/s, ${r.cpuUsPerMsg.toFixed(1)} us/msg ` +
             `(system ${r.systemUsPerMsg.toFixed(1)}), ` +
-            `p99 ${r.rtt.p99?.toFixed(2)} ms (n ${r.rtt.n}), load ${r.loadCores.toFixed(2)} cores`,
+            `p99 ${r.rtt.p99?.toFixed(2)} ms (n ${r.rtt.n}), load ${r.loadCores.toFixed(2)} cores` +
+            (r.perf ? `, ${r.perf.switches.toFixed(2)} context switches per msg` : '') +
+            (r.perf?.userInstructions
+              ? `, ${(r.perf.userInstructions / 1000).toFixed(1)}k user + ` +
+                `${(r.perf.kernelInstructions / 1000).toFixed(1)}k kernel instructions per msg`
+              : ''),
         );
       }
     }
@@ -244,7 +298,7 @@ async function measure(kind) {
 }
 
 async function main() {
-  prepare({ kinds: servers, skipBuild: opts['skip-build'] || Boolean(opts['tincan-bin']) });
+  prepare({ kinds: servers.map(kindOf), skipBuild: opts['skip-build'] || Boolean(opts['tincan-bin']) });
   const results = Object.fromEntries(servers.map((kind) => [kind, []]));
   for (let round = 0; round < runs; round += 1) {
     // Rotate the order so that no server always runs first (or right after a build).
@@ -252,7 +306,9 @@ async function main() {
     console.error(`round ${round + 1}/${runs}: ${order.join(', ')}`);
     for (const kind of order) results[kind].push(await measure(kind));
   }
-  const frames = Object.fromEntries(servers.map((kind) => [kind, Buffer.byteLength(sampleFrame(kind, payload(123456)))]));
+  const frames = Object.fromEntries(
+    servers.map((label) => [label, Buffer.byteLength(sampleFrame(kindOf(label), payload(123456)))]),
+  );
   const machine = {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model,
@@ -261,7 +317,7 @@ async function main() {
     node: process.version,
     loadavg: os.loadavg(),
   };
-  const report = { when: new Date().toISOString(), machine, settings: { runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']), parts: [...parts] }, frames, results };
+  const report = { when: new Date().toISOString(), machine, variants: Object.fromEntries(variants), settings: { runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']), parts: [...parts] }, frames, results };
   const file = path.join(work, 'results.json');
   writeFileSync(file, JSON.stringify(report, null, 2));
   printTable(report);

@@ -32,6 +32,12 @@ function relayRows(list, rates) {
   for (const [i, rate] of rates.entries()) {
     list.push({ label: `  of which system @${rate / 1000}k/s`, get: (r) => r.relay[i].systemUsPerMsg, digits: 1, lower: true });
   }
+  const counted = (r, i) => r.relay[i].perf ?? NaN;
+  for (const [i, rate] of rates.entries()) {
+    list.push({ label: `k instr. per msg @${rate / 1000}k/s`, get: (r) => (counted(r, i).userInstructions + counted(r, i).kernelInstructions) / 1000, digits: 1, lower: true, optional: true });
+    list.push({ label: `  of which user`, get: (r) => counted(r, i).userInstructions / 1000, digits: 1, lower: true, optional: true });
+    list.push({ label: `ctx switches per msg @${rate / 1000}k/s`, get: (r) => counted(r, i).switches, digits: 2, lower: true, optional: true });
+  }
   for (const [i, rate] of rates.entries()) {
     list.push({ label: `p99 round trip @${rate / 1000}k/s, ms`, get: (r) => r.relay[i].rtt.p99, digits: 2, lower: true, goal: 1 });
   }
@@ -45,13 +51,15 @@ const pad = (text, width, right = false) => (right ? String(text).padStart(width
 /// Prints the table to stdout.
 export function printTable(report) {
   const kinds = Object.keys(report.results);
-  const peers = kinds.filter((kind) => kind !== 'tincan');
+  // The other servers; extra builds of Tincan's relay are not peers.
+  const peers = kinds.filter((kind) => kind !== 'tincan' && !(kind in (report.variants ?? {})));
   const runs = report.settings.runs;
   const header = ['figure', ...kinds, ...(kinds.includes('tincan') && peers.length ? ['tincan / best peer', 'goal'] : [])];
   const widths = [32, ...kinds.map(() => 22), 18, 8];
   const lines = [header.map((h, i) => pad(h, widths[i], i > 0)).join(' ')];
   const parts = new Set(report.settings.parts);
   for (const row of rows(report.settings.rates, parts)) {
+    if (row.optional && !kinds.some((kind) => report.results[kind].map(row.get).some(Number.isFinite))) continue;
     const values = {};
     const cells = [pad(row.label, widths[0])];
     for (const [i, kind] of kinds.entries()) {

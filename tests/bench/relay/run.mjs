@@ -35,6 +35,7 @@ const { values: opts } = parseArgs({
     'skip-build': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
     perf: { type: 'boolean', default: false },
+    nice: { type: 'string', default: '-10' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +57,8 @@ if (opts.help) {
   --only LIST          which parts: idle,relay,churn (default all)
   --skip-build         do not run cargo build first
   --quick              1 run, 500 conns, 3 s windows (to check the harness)
+  --nice N             scheduling priority of the servers and the generator (default -10,
+                       where permitted) so that other work on the machine disturbs them less
   --perf               also count the server's context switches per message with \`perf stat\``);
   process.exit(0);
 }
@@ -84,6 +87,16 @@ const pairs = Number(opts.pairs);
 const probeMs = Number(opts['probe-ms']);
 const tincanArgs = opts['tincan-args'].split(' ').filter(Boolean);
 const parts = new Set(opts.only.split(','));
+const priority = Number(opts.nice);
+
+/// Raises a process's priority when permitted (root); otherwise leaves it as it is.
+function prioritise(pid) {
+  try {
+    os.setPriority(pid, priority);
+  } catch {
+    // Not permitted: measure at the normal priority.
+  }
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -92,6 +105,7 @@ function spawnLoad() {
   const child = fork(path.join(path.dirname(new URL(import.meta.url).pathname), 'load.mjs'), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  prioritise(child.pid);
   const waiting = new Map();
   let next = 0;
   child.on('message', ({ id, result, error }) => {
@@ -260,6 +274,7 @@ async function measure(label) {
     tincanArgs,
     binary: variants.get(label) ?? (kind === 'tincan' ? opts['tincan-bin'] : undefined),
   });
+  prioritise(server.pid);
   const result = {};
   try {
     if (parts.has('idle')) {
@@ -298,6 +313,7 @@ async function measure(label) {
 }
 
 async function main() {
+  prioritise(process.pid);
   prepare({ kinds: servers.map(kindOf), skipBuild: opts['skip-build'] || Boolean(opts['tincan-bin']) });
   const results = Object.fromEntries(servers.map((kind) => [kind, []]));
   for (let round = 0; round < runs; round += 1) {
@@ -317,7 +333,7 @@ async function main() {
     node: process.version,
     loadavg: os.loadavg(),
   };
-  const report = { when: new Date().toISOString(), machine, variants: Object.fromEntries(variants), settings: { runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']), parts: [...parts] }, frames, results };
+  const report = { when: new Date().toISOString(), machine, variants: Object.fromEntries(variants), settings: { nice: priority, runs, conns, rates, seconds, pairs, probeMs, churnPool: Number(opts['churn-pool']), parts: [...parts] }, frames, results };
   const file = path.join(work, 'results.json');
   writeFileSync(file, JSON.stringify(report, null, 2));
   printTable(report);

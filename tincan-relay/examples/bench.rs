@@ -4,6 +4,10 @@
 //!
 //! The relay runs in a child process (`target/release/tincan-relay` when it has been built,
 //! otherwise this program re-run in relay mode), so its resident memory is its own.
+//!
+//! This is the quick check of the relay alone. The comparison with other signaling servers
+//! (the PeerJS server and `matchbox_server`, same load, same run) is
+//! `node tests/bench/relay/run.mjs`; see `docs/BENCHMARKS.md`.
 
 use std::{
     process::Stdio,

@@ -35,7 +35,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Read buffer per connection: signaling frames are small, so a large buffer would only cost
 /// memory on every idle connection.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
+const READ_BUFFER_BYTES: usize = 1024;
 
 /// Bytes gathered before the WebSocket layer writes to the socket (flushes write at once).
 const WRITE_BUFFER_BYTES: usize = 16 * 1024;

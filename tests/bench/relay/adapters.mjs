@@ -12,8 +12,13 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { deps } from './paths.mjs';
 
-const require = createRequire(`${deps}/package.json`);
-const WebSocket = require('ws');
+// Loaded on first use: `ws` is installed by `prepare` (servers.mjs) when the benchmark starts,
+// after this module has been imported.
+let wsModule = null;
+function webSocketClass() {
+  wsModule ??= createRequire(`${deps}/package.json`)('ws');
+  return wsModule;
+}
 
 /// How long a join may take before it counts as failed.
 const JOIN_TIMEOUT_MS = 15000;
@@ -73,6 +78,7 @@ export function connect(kind, port, { room = 'bench', source } = {}) {
   const protocol = protocols[kind];
   if (!protocol) throw new Error(`unknown server kind ${kind}`);
   const url = protocol.url(port, room);
+  const WebSocket = webSocketClass();
   const ws = new WebSocket(url, { localAddress: source, perMessageDeflate: false });
   const client = {
     id: undefined,

@@ -3,7 +3,7 @@
 
 use std::sync::{
     atomic::{AtomicBool, Ordering},
-    Mutex, MutexGuard,
+    Arc, Mutex, MutexGuard,
 };
 
 use tauri::{ipc::Channel, State};
@@ -30,49 +30,76 @@ fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-/// The browser feeding the home screen's list, while the page wants one.
+/// Where the list's events go: the page's channel while it shows the home screen, else nowhere.
+type Sink = Arc<Mutex<Option<Channel<RoomEvent>>>>;
+
+/// The browser feeding the home screen's list. It starts with the first list the page asks for
+/// and then keeps listening, so a page that comes back to the home screen (after a call, after a
+/// reload) gets the rooms already heard at once; a fresh responder would have to ask the network
+/// again and wait for answers.
 #[derive(Default)]
 pub struct RoomBrowser {
     browsing: Mutex<Option<Browser>>,
+    sink: Sink,
 }
 
 impl RoomBrowser {
     fn slot(&self) -> MutexGuard<'_, Option<Browser>> {
         // The slot holds a whole value or none, whatever panicked while it was locked.
-        self.browsing
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.browsing)
+    }
+
+    /// Sends the list's events to `rooms` from now on, or to nobody.
+    fn attach(&self, rooms: Option<Channel<RoomEvent>>) {
+        *lock(&self.sink) = rooms;
     }
 
     /// Stops browsing, if it runs.
     pub fn stop(&self) {
+        self.attach(None);
         let browser = self.slot().take();
         // Dropping waits a few milliseconds for the responder's thread, outside the lock.
         drop(browser);
     }
 }
 
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Starts listing the rooms announced on the LAN; every change arrives on `rooms` as a
-/// `found`, `updated` or `lost` event carrying the room. A page that calls it again (after a
-/// reload) replaces its earlier list, so at most one browser runs.
+/// `found`, `updated` or `lost` event carrying the room, starting with a `found` for each room
+/// already heard. A page that calls it again (after a call, after a reload) replaces its earlier
+/// list: one browser runs at most.
 #[tauri::command]
 pub async fn browse_rooms(
     browser: State<'_, RoomBrowser>,
     rooms: Channel<RoomEvent>,
 ) -> Result<(), Error> {
-    browser.stop();
     if !enabled() {
         // The list stays empty, as it does on a network where nobody hosts.
         return Ok(());
     }
+    let mut slot = browser.slot();
+    if let Some(running) = slot.as_ref() {
+        for room in running.rooms() {
+            let _ = rooms.send(RoomEvent::Found(room));
+        }
+        browser.attach(Some(rooms));
+        return Ok(());
+    }
+    browser.attach(Some(rooms));
+    let sink = browser.sink.clone();
     let started = Browser::start(Interfaces::lan(), move |event| {
-        // Fails only when the page is gone; the next browse_rooms or stop_browsing ends this.
-        let _ = rooms.send(event);
+        if let Some(rooms) = lock(&sink).as_ref() {
+            // Fails only when the page is gone; the next browse_rooms replaces the channel.
+            let _ = rooms.send(event);
+        }
     })
     .map_err(|error| Error::Discovery(error.to_string()))?;
-    let replaced = browser.slot().replace(started);
-    // Two calls racing: keep the later one's list.
-    drop(replaced);
+    *slot = Some(started);
     Ok(())
 }
 
@@ -90,10 +117,10 @@ pub async fn verify_room(browser: State<'_, RoomBrowser>, id: String) -> Result<
     }
 }
 
-/// Stops listing rooms (the page left the home screen).
+/// Stops sending the list to the page (it left the home screen); the browser keeps listening.
 #[tauri::command]
 pub async fn stop_browsing(browser: State<'_, RoomBrowser>) -> Result<(), Error> {
-    browser.stop();
+    browser.attach(None);
     Ok(())
 }
 

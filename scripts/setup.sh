@@ -20,6 +20,8 @@ apt_packages=(
   # tests: a headless display, screenshots, a browser, WebDriver, network namespaces
   xvfb xauth imagemagick librsvg2-bin chromium webkit2gtk-driver iproute2 dbus-x11 python3-venv
   x11-utils desktop-file-utils pulseaudio pulseaudio-utils nftables
+  # push-to-talk test: real X key presses (XTest)
+  libxtst6
   # packaging
   rpm
 )

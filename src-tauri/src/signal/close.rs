@@ -1,0 +1,58 @@
+//! How the relay ends a connection, and which endings the client retries after.
+
+use tincan_relay::protocol::ErrorCode;
+
+/// Close codes after which the relay may well take us back: server restart or overload, and
+/// its "too slow" / "keepalive timeout" (4008). Everything else, notably 1001 "host ended the
+/// call" and the passcode, room-full and version closes, is final.
+pub(super) fn reconnects_after(code: u16) -> bool {
+    matches!(code, 1006 | 1011 | 1012 | 1013 | 1014 | 4008)
+}
+
+/// The code and message of an `error` frame after which the relay closes the connection: the
+/// relay's own `ErrorCode` says which ones those are.
+pub(super) fn fatal_error(text: &str) -> Option<(String, String)> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    if value.get("type")?.as_str()? != "error" {
+        return None;
+    }
+    let name = value.get("code")?.as_str()?;
+    let code: ErrorCode = serde_json::from_value(serde_json::Value::from(name)).ok()?;
+    code.close()?;
+    let message = value
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or(name);
+    Some((name.to_owned(), message.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_fatal_relay_errors_only() {
+        let fatal = fatal_error(r#"{"type":"error","code":"bad-key","message":"wrong passcode"}"#);
+        assert_eq!(fatal, Some(("bad-key".into(), "wrong passcode".into())));
+        let wait = r#"{"type":"error","code":"too-many-attempts","message":"try again in 4 s"}"#;
+        assert_eq!(
+            fatal_error(wait),
+            Some(("too-many-attempts".into(), "try again in 4 s".into()))
+        );
+        assert_eq!(
+            fatal_error(r#"{"type":"error","code":"rate-limited","message":"x"}"#),
+            None
+        );
+        assert_eq!(fatal_error(r#"{"type":"welcome","code":"bad-key"}"#), None);
+        assert_eq!(fatal_error("not json"), None);
+    }
+
+    #[test]
+    fn reconnects_only_after_transient_closes() {
+        assert!(!reconnects_after(1001));
+        assert!(!reconnects_after(1000));
+        assert!(!reconnects_after(4001));
+        assert!(reconnects_after(1011));
+        assert!(reconnects_after(4008));
+    }
+}

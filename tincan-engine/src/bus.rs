@@ -9,7 +9,8 @@ use gst::prelude::*;
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
 
-/// Reads `level` messages synchronously and passes the rest on to the watcher thread.
+/// Reads `level` messages synchronously, raises every streaming thread as it starts, and passes
+/// the rest on to the watcher thread.
 pub(crate) fn install_level_handler(inner: &Arc<Inner>) {
     let Some(bus) = inner.pipeline.bus() else {
         return;
@@ -17,6 +18,13 @@ pub(crate) fn install_level_handler(inner: &Arc<Inner>) {
     let weak: Weak<Inner> = Arc::downgrade(inner);
     let clock = gst::SystemClock::obtain();
     bus.set_sync_handler(move |_, msg| {
+        // Posted by each new streaming thread from that thread itself.
+        if let gst::MessageView::StreamStatus(status) = msg.view() {
+            if status.get().0 == gst::StreamStatusType::Enter {
+                crate::priority::raise_current_thread();
+            }
+            return gst::BusSyncReply::Pass;
+        }
         let gst::MessageView::Element(element) = msg.view() else {
             return gst::BusSyncReply::Pass;
         };

@@ -21,8 +21,14 @@ pub(crate) const INPUT_LEVEL: &str = "input-level";
 const MUTE: &str = "capture-mute";
 /// Name of the tee the peers branch from.
 pub(crate) const TEE: &str = "capture-tee";
-/// The packet loss the encoder plans its FEC for, in percent; Chromium starts at the same.
-const EXPECTED_LOSS: i32 = 10;
+/// The packet loss the encoder plans its FEC for, in percent. Planned for 10 %, the encoder
+/// gave so many bits to the redundant copy that clean speech scored PESQ 3.7 instead of 3.9 at
+/// 64 kbps (2.2 instead of 3.6 at 32 kbps); at 5 % a single lost packet is still rebuilt.
+const EXPECTED_LOSS: i32 = 5;
+/// How much captured audio the sound server and the source may hold when the pipeline is late.
+/// Only a capacity: audio leaves one period at a time, so it adds no delay while the pipeline
+/// keeps up; with a ring of two periods a busy moment of 20 ms lost audio as holes of silence.
+const CAPTURE_RING_MS: i64 = 100;
 /// The RTP payload type for Opus, the one browsers use.
 pub(crate) const OPUS_PT: u32 = 111;
 
@@ -59,6 +65,9 @@ pub(crate) fn make_source(
     if let Some(device) = device {
         let src = device.create_element(Some(SOURCE))?;
         set_device_buffers(&src, timing);
+        if src.find_property("buffer-time").is_some() {
+            src.set_property("buffer-time", CAPTURE_RING_MS * 1000);
+        }
         return Ok((src, InputKind::Device));
     }
     let tone = matches!(selection, InputSelection::TestTone);
@@ -213,6 +222,8 @@ pub(crate) fn codec_preferences(timing: AudioTiming) -> gst::Caps {
         .field("encoding-params", "2")
         .field("minptime", timing.frame_ms.min(10).to_string())
         .field("useinbandfec", if timing.fec { "1" } else { "0" })
+        // Asks the far side (a browser too) to send at the rate this engine sends at.
+        .field("maxaveragebitrate", crate::config::OPUS_BITRATE.to_string())
         .field("rtcp-fb-transport-cc", true)
         .build()
 }

@@ -131,7 +131,9 @@ impl LatencyMode {
                 frame_ms: 10,
                 jitter_ms: 30,
                 device_period_ms: 10,
-                device_buffer_ms: 20,
+                // 20 ms ran dry on a busy machine: each time a few milliseconds of silence,
+                // which a listener hears as crackle.
+                device_buffer_ms: 40,
                 fec: true,
             },
             // 5 ms frames and periods measured lower in the engine alone, but with a real
@@ -147,6 +149,12 @@ impl LatencyMode {
     }
 }
 
+/// The Opus bitrate the engine sends at and asks for. A LAN has bandwidth to spare: at
+/// 32 kbps with 10 ms frames Opus fell back to a narrow voice mode (PESQ 3.6, 2.2 with FEC);
+/// at 64 kbps the same speech scores 4.1 (3.9 with FEC), for about 100 kbit/s per stream
+/// with the packet headers.
+pub const OPUS_BITRATE: i32 = 64_000;
+
 /// Buffer sizes along the audio path, from microphone to speaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AudioTiming {
@@ -156,7 +164,8 @@ pub struct AudioTiming {
     pub jitter_ms: u32,
     /// How much audio the sound server hands over at a time (capture and playout).
     pub device_period_ms: u32,
-    /// The most audio held at the sound server (capture and playout).
+    /// The most audio held at the sound server for playout (the capture side holds more, as
+    /// capacity only).
     pub device_buffer_ms: u32,
     /// Whether to send and use Opus in-band forward error correction (needs ≥ 10 ms frames).
     pub fec: bool,
@@ -210,7 +219,7 @@ impl Default for EngineConfig {
             level_interval: Duration::from_millis(50),
             level_events: false,
             monitor_devices: true,
-            opus_bitrate: 32_000,
+            opus_bitrate: OPUS_BITRATE,
         }
     }
 }

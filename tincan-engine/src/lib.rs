@@ -25,6 +25,7 @@ mod peer;
 mod peers;
 mod playout;
 pub mod plugins;
+mod priority;
 mod state;
 mod stats;
 mod status;

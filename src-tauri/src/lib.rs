@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod host;
 mod page;
+mod phone;
 mod shortcut;
 mod signal;
 mod state;

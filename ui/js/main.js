@@ -11,6 +11,7 @@ import { initCall } from './view/call.js';
 import { initRooms } from './view/rooms.js';
 import { initSettings, setAppInfo } from './view/settings.js';
 import { showBanner } from './view/status.js';
+import { showServedCertificate } from './view/phone.js';
 import { pickEngine } from './engine/index.js';
 
 // Start-up: decide between app and browser mode, wire the screens to the call lifecycle, and act
@@ -167,7 +168,10 @@ function start() {
   window.addEventListener('storage', refreshRecent);
   checkEngine();
   if (appMode) startFromLaunchOptions();
-  else startFromQuery();
+  else {
+    startFromQuery();
+    showServedCertificate();
+  }
 }
 
 start();

@@ -2,6 +2,7 @@
 
 import { rateQuality } from '../call/stats.js';
 import { peerLabels } from './roster.js';
+import { showPhonePanel, hidePhonePanel } from './phone.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
 // device pickers, duration, the share box when hosting, and leave.
@@ -136,6 +137,7 @@ export function showCall({ room, address, hosting, shareInfo }) {
     shareMore.hidden = others.length === 0;
     shareMore.textContent = others.length ? `Also reachable at ${others.join(', ')}` : '';
   }
+  showPhonePanel(shareInfo?.phone ?? null);
 }
 
 export function hideCall() {
@@ -410,6 +412,7 @@ export function resetCall() {
   micMeter.setAttribute('aria-valuenow', '0');
   micMeter.dataset.muted = 'false';
   share.hidden = true;
+  hidePhonePanel();
   copyStatus.textContent = '';
   clearTimeout(copyTimer);
   hideCall();

@@ -1,12 +1,12 @@
 //! One WebSocket connection: admission checks, then one task that reads, writes and keeps the
 //! connection alive until it ends.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::{
     admission::{self, Admission},
@@ -254,10 +254,26 @@ impl Session<'_> {
                 message = socket.next() => Event::Read(message),
                 () = &mut timer => Event::Timer,
             };
+            // Whatever woke it, a relay going down closes it now: nobody is told "peer-left"
+            // by peers that closed a moment earlier.
+            if self.shared.shutdown.is_cancelled() {
+                return End::Close(Close::HOST_ENDED);
+            }
             let result = match event {
                 Event::Shutdown => return End::Close(Close::HOST_ENDED),
                 Event::Queued(Next::Kicked(close)) => return End::Close(close),
-                Event::Queued(Next::Frame(text)) => write_batch(socket, rx, text, stall).await,
+                Event::Queued(Next::Frame(text)) => {
+                    write_batch(
+                        socket,
+                        rx,
+                        text,
+                        Limits {
+                            stall,
+                            shutdown: shutdown.as_mut(),
+                        },
+                    )
+                    .await
+                }
                 Event::Read(None) => return End::Gone,
                 Event::Read(Some(Err(err))) => return broken_frame(self.id, err),
                 Event::Read(Some(Ok(message))) => {
@@ -276,7 +292,12 @@ impl Session<'_> {
                     }
                     let result = if now >= clock.next_ping {
                         clock.next_ping = now + clock.ping_every;
-                        within(stall, socket.send(Message::Ping(Default::default()))).await
+                        let mut limits = Limits {
+                            stall,
+                            shutdown: shutdown.as_mut(),
+                        };
+                        let ping = socket.send(Message::Ping(Default::default()));
+                        within(&mut limits, ping).await
                     } else {
                         Ok(())
                     };
@@ -288,6 +309,7 @@ impl Session<'_> {
                 Ok(()) => {}
                 Err(WriteFailure::Stalled) => return End::Close(Close::TOO_SLOW),
                 Err(WriteFailure::Broken) => return End::Gone,
+                Err(WriteFailure::ShuttingDown) => return End::Close(Close::HOST_ENDED),
             }
         }
     }
@@ -359,36 +381,49 @@ enum WriteFailure {
     Stalled,
     /// The socket failed.
     Broken,
+    /// The relay is shutting down; a stalled write must not hold it up.
+    ShuttingDown,
 }
 
-/// Runs one write step, which must finish within `stall`.
-async fn within(
+/// What bounds a write step: the stall timeout, and the relay's shutdown.
+struct Limits<'a, 'b> {
     stall: Duration,
-    step: impl std::future::Future<Output = Result<(), axum::Error>>,
+    shutdown: Pin<&'a mut WaitForCancellationFuture<'b>>,
+}
+
+/// Runs one write step, which must finish within the stall timeout; the relay's shutdown
+/// interrupts it (the shutdown is looked at only while the step waits).
+async fn within(
+    limits: &mut Limits<'_, '_>,
+    step: impl Future<Output = Result<(), axum::Error>>,
 ) -> Result<(), WriteFailure> {
-    match timeout(stall, step).await {
-        Err(_) => Err(WriteFailure::Stalled),
-        Ok(Err(_)) => Err(WriteFailure::Broken),
-        Ok(Ok(())) => Ok(()),
+    tokio::select! {
+        biased;
+        result = timeout(limits.stall, step) => match result {
+            Err(_) => Err(WriteFailure::Stalled),
+            Ok(Err(_)) => Err(WriteFailure::Broken),
+            Ok(Ok(())) => Ok(()),
+        },
+        () = limits.shutdown.as_mut() => Err(WriteFailure::ShuttingDown),
     }
 }
 
 /// Writes one frame plus whatever else is already queued, then flushes once. Each step must
-/// finish within `stall`.
+/// finish within the stall timeout.
 async fn write_batch(
     socket: &mut WebSocket,
     rx: &mut queue::Receiver,
     first: Utf8Bytes,
-    stall: Duration,
+    mut limits: Limits<'_, '_>,
 ) -> Result<(), WriteFailure> {
     let mut next = Some(first);
     for _ in 0..WRITE_BATCH {
         let Some(text) = next.take().or_else(|| rx.try_recv()) else {
             break;
         };
-        within(stall, socket.feed(Message::Text(text))).await?;
+        within(&mut limits, socket.feed(Message::Text(text))).await?;
     }
-    within(stall, socket.flush()).await
+    within(&mut limits, socket.flush()).await
 }
 
 /// Sorts a read error: a broken frame from the client gets the close code that names its

@@ -11,6 +11,7 @@ use crate::{
     cli::LaunchOptions,
     error::Error,
     host::{HostInfo, Hosting},
+    phone::PhoneServing,
     signal::{Session, SignalEvent, Target},
     state::AppState,
 };
@@ -26,6 +27,8 @@ pub const MAIN_WINDOW: &str = "main";
 pub struct AppInfo {
     version: String,
     platform: &'static str,
+    /// The system locale from the environment (`ko_KR.UTF-8`), for the page's language.
+    locale: Option<String>,
 }
 
 /// What `launch_options` returns: the command line, and whether the asking page is the window's
@@ -54,18 +57,20 @@ pub fn launch_options<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
     }
 }
 
-/// The app's version and the operating system it runs on.
+/// The app's version, the operating system it runs on and the system's language.
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
     AppInfo {
         version: app.package_info().version.to_string(),
         platform: std::env::consts::OS,
+        locale: crate::locale::system_locale(),
     }
 }
 
 /// Starts the in-process relay on every IPv4 interface and returns what to share.
 #[tauri::command]
-pub async fn host_room(
+pub async fn host_room<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     name: Option<String>,
     port: Option<u16>,
@@ -87,7 +92,8 @@ pub async fn host_room(
             port: running.info().port,
         });
     }
-    let mut hosting = Hosting::start(port, room, key).await?;
+    let phones = PhoneServing::prepare(&app, &host_name);
+    let mut hosting = Hosting::start(port, room, key, phones).await?;
     hosting.announce(&host_name);
     let info = hosting.info().clone();
     if let Err((error, extra)) = state.keep_hosting(page, hosting) {

@@ -11,7 +11,6 @@ mod error;
 mod host;
 mod locale;
 mod page;
-mod phone;
 mod shortcut;
 mod signal;
 mod state;

@@ -11,7 +11,6 @@ import { initCall } from './view/call.js';
 import { initRooms } from './view/rooms.js';
 import { initSettings, setAppInfo } from './view/settings.js';
 import { showBanner } from './view/status.js';
-import { showServedCertificate } from './view/phone.js';
 import { pickEngine } from './engine/index.js';
 import {
   applyLanguage, currentLanguage, errorMessage, msg, setSystemLocales, t,
@@ -183,10 +182,7 @@ function start() {
   window.addEventListener('storage', refreshRecent);
   checkEngine();
   if (appMode) startFromLaunchOptions();
-  else {
-    startFromQuery();
-    showServedCertificate();
-  }
+  else startFromQuery();
 }
 
 start();

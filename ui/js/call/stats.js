@@ -38,8 +38,6 @@ export function summarizeStats(report, previous = null) {
     bytesReceived: inbound?.bytesReceived ?? 0,
     bytesSent: outbound?.bytesSent ?? 0,
     packetsSent: outbound?.packetsSent ?? 0,
-    // What the encoder aims at (browser engine only); the native engine sends at a fixed rate.
-    targetBitrate: outbound?.targetBitrate ?? null,
     totalAudioEnergy: inbound?.totalAudioEnergy ?? 0,
     totalSamplesDuration: inbound?.totalSamplesDuration ?? 0,
     audioLevel: inbound?.audioLevel ?? 0,

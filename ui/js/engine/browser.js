@@ -14,31 +14,10 @@ export function isAvailable() {
   return typeof window.RTCPeerConnection === 'function';
 }
 
-// A LAN has bandwidth to spare; at the browser's default 32 kbps Opus speech loses detail.
-export const OPUS_BITRATE = 64000;
-
 export function createPeerConnection({ lowLatency = false, ...config } = {}) {
   const pc = new RTCPeerConnection(config);
-  askForBitrate(pc, OPUS_BITRATE);
   if (lowLatency) tuneForLowLatency(pc);
   return pc;
-}
-
-// The encoder takes its bitrate from the far side's `maxaveragebitrate`; a far side that names
-// none (another browser) is read as wanting `bitrate`.
-function askForBitrate(pc, bitrate) {
-  const setRemoteDescription = pc.setRemoteDescription.bind(pc);
-  pc.setRemoteDescription = (description) => setRemoteDescription(
-    description?.sdp ? { type: description.type, sdp: withOpusBitrate(description.sdp, bitrate) } : description,
-  );
-}
-
-// Adds `maxaveragebitrate` to every Opus format line that names none.
-export function withOpusBitrate(sdp, bitrate) {
-  const opus = new Set([...sdp.matchAll(/^a=rtpmap:(\d+) opus\/48000/gim)].map((m) => m[1]));
-  return sdp.replace(/^a=fmtp:(\d+) ([^\r\n]*)/gm, (line, pt, params) => (
-    opus.has(pt) && !/maxaveragebitrate=/i.test(params) ? `${line};maxaveragebitrate=${bitrate}` : line
-  ));
 }
 
 // The jitter buffer starts at its floor, and the encoder sends short packets: it takes its

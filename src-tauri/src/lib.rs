@@ -9,7 +9,6 @@ mod discovery;
 mod engine;
 mod error;
 mod host;
-mod locale;
 mod page;
 mod shortcut;
 mod signal;

@@ -91,7 +91,8 @@ export function createTauriTransport({ address, room, name, key }) {
         events.emit('close', {
           code: payload.code ?? 1006,
           reason: payload.reason ?? '',
-          error: payload.error,
+          reasonCode: payload.reasonCode,
+          reasonParams: payload.reasonParams,
           willRetry: false,
         });
         unlisten?.();

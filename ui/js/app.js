@@ -11,10 +11,7 @@ import {
 } from './settings.js';
 import * as home from './view/home.js';
 import * as callView from './view/call.js';
-import { showBanner, clearBanner, bannerMessage, bannerKey } from './view/status.js';
-import {
-  applyLanguage, errorMessage, msg, onLanguageChange, t,
-} from './i18n/index.js';
+import { showBanner, clearBanner, bannerMessage } from './view/status.js';
 import { createDevices } from './devices.js';
 import { normalizePasscode } from './passcode.js';
 import { createTalk, selfLabel } from './talk.js';
@@ -58,9 +55,6 @@ const LEAVE_WAIT_MS = 3000;
 
 let onReturnHome = () => {};
 
-// The own card's words come from here; the view redraws the rest.
-onLanguageChange(() => renderCall());
-
 const devices = createDevices({ app, effectiveSettings, renderCall });
 
 export function setReturnHomeListener(fn) {
@@ -78,7 +72,7 @@ export function setOverrides(overrides) {
 function requireName(name) {
   const clean = cleanName(name);
   if (!clean) {
-    home.showNameError(t('home.nameMissing'));
+    home.showNameError('Enter your name so the others know who is talking.');
     return null;
   }
   app.name = clean;
@@ -86,9 +80,9 @@ function requireName(name) {
   return clean;
 }
 
-function setBusy(busy, labelKey) {
+function setBusy(busy, label) {
   app.busy = busy;
-  home.setHomeBusy(busy, labelKey);
+  home.setHomeBusy(busy, label);
 }
 
 export async function hostRoom({ name, key = '', room = '', port = null }) {
@@ -96,14 +90,14 @@ export async function hostRoom({ name, key = '', room = '', port = null }) {
   const who = requireName(name);
   if (!who) return false;
   clearBanner();
-  setBusy(true, 'home.starting');
+  setBusy(true, 'Starting…');
   let hosted;
   try {
     const passcode = normalizePasscode(key);
     hosted = await invoke('host_room', { name: who, port, key: passcode || null, room: room || null });
   } catch (err) {
     setBusy(false);
-    showBanner(errorText(err), 'error');
+    showBanner(`Could not start hosting: ${errorText(err)}`, 'error');
     return false;
   }
   app.hosting = {
@@ -145,7 +139,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
   clearBanner();
   home.showHomeError('');
   app.joinPressedAt = performance.now();
-  setBusy(true, 'home.connecting');
+  setBusy(true, 'Connecting…');
   const settings = effectiveSettings();
   try {
     await app.leaving;
@@ -170,7 +164,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     watchSession(app.session);
     await app.session.start();
   } catch (err) {
-    await hangup({ message: errorMessage(err), kind: 'error' });
+    await hangup({ message: err.message || String(err), kind: 'error' });
     return false;
   }
   if (!app.hosting) rememberHost({ address: target.address, room });
@@ -219,14 +213,14 @@ function enterCall(address) {
   if (app.media.notice) showBanner(app.media.notice, 'warn');
   callView.focusCallTitle();
   if (audioIsSuspended()) {
-    showBanner(msg('call.autoplay'), 'warn');
+    showBanner('Sound is paused by the browser until you click or press a key on the page.', 'warn');
   }
 }
 
 function renderCall() {
   if (!app.session) return;
   const snap = app.session.snapshot();
-  const source = app.media?.isTone ? t('call.toneSource') : app.media?.track?.label || t('call.microphone');
+  const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
   const mode = app.talk?.mode ?? 'open';
   const talking = mode !== 'open' && !snap.muted;
   callView.renderParticipants({
@@ -305,7 +299,7 @@ function changeTalk({ talkMode, talkKey }) {
 function noteShortcut(status) {
   app.shortcut = status;
   if (status && !status.global && app.screen === 'call') {
-    showBanner(msg('talk.focusOnly', { reason: status.reason }), 'warn');
+    showBanner(`The talk key works only while Tincan is focused: ${status.reason}`, 'warn');
   }
 }
 
@@ -314,7 +308,7 @@ export function toggleMute() {
   const muted = !app.media.muted;
   app.session.setMuted(muted);
   callView.setMuted(muted);
-  showBanner(msg(muted ? 'call.mutedNote' : 'call.liveNote'), 'info');
+  showBanner(muted ? 'You are muted.' : 'You are live.', 'info');
 }
 
 export function setPeerVolume(id, volume) {
@@ -336,13 +330,12 @@ export function updateSettings(next, previous) {
   app.overrides = {};
   app.settings = next;
   saveSettings(next);
-  if (before.language !== next.language) applyLanguage(next.language);
   if (app.screen !== 'call') return;
   if (before.talkMode !== next.talkMode || before.talkKey !== next.talkKey) changeTalk(next);
   if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
   const nextCall = ['iceServers', 'forceNative', 'lowLatency'];
   if (nextCall.some((key) => previous[key] !== next[key])) {
-    showBanner(msg('call.nextCall'), 'info');
+    showBanner('ICE servers, the audio engine and low latency change from the next call on.', 'info');
   }
 }
 
@@ -350,7 +343,7 @@ export function updateSettings(next, previous) {
 export async function wakeAudio() {
   const running = await resumeAudio();
   for (const peer of app.session?.peers.values() ?? []) peer.resumePlayback();
-  if (running && bannerKey() === 'call.autoplay') clearBanner();
+  if (running && /paused by the browser/.test(bannerMessage())) clearBanner();
 }
 
 /**

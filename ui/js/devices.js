@@ -4,7 +4,6 @@ import * as callView from './view/call.js';
 import { showBanner } from './view/status.js';
 import { saveSettings } from './settings.js';
 import { errorText } from './transport/tauri.js';
-import { errorMessage, msg } from './i18n/index.js';
 
 // Microphone and speaker choice during a call, from the browser or from the native engine when it
 // does the audio. Works on the call state object of app.js.
@@ -71,7 +70,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
       renderCall();
       if (app.media.notice) showBanner(app.media.notice, 'warn');
     } catch (err) {
-      showBanner(errorMessage(err), 'error');
+      showBanner(err.message || String(err), 'error');
     }
     refreshDevices();
   }
@@ -83,7 +82,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
       try {
         await app.media.setOutput(deviceId);
       } catch (err) {
-        showBanner(msg('call.speakerFailed', { reason: errorText(err) }), 'error');
+        showBanner(`Could not switch the speaker: ${errorText(err)}`, 'error');
       }
       return;
     }
@@ -96,7 +95,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
     for (const peer of app.session?.peers.values() ?? []) {
       if (peer.sinkId === sinkId) continue;
       peer.setOutputDevice(sinkId).catch((err) => {
-        showBanner(msg('call.speakerFailed', { reason: err.message }), 'error');
+        showBanner(`Could not switch the speaker: ${err.message}`, 'error');
       });
     }
   }

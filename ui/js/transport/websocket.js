@@ -1,7 +1,6 @@
 'use strict';
 
 import { Emitter } from '../emitter.js';
-import { LocalizedError, msg } from '../i18n/index.js';
 import { parseAddress, relayUrl } from '../address.js';
 
 // The browser transport: one plain WebSocket to the relay. It has the same interface as the app's
@@ -46,7 +45,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
   let livenessTimer = null;
 
   function describeFailure(detail) {
-    return new LocalizedError('session.unreachable', { address: target.address, url: url.replace(/\?.*$/, ''), reason: detail });
+    return `Could not reach ${target.address} (tried ${url.replace(/\?.*$/, '')}): ${detail}.`;
   }
 
   function openSocket() {
@@ -58,7 +57,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
         if (settled) return;
         settled = true;
         ws.close();
-        reject(describeFailure(msg('session.noAnswerWithin', { seconds: CONNECT_TIMEOUT_MS / 1000 })));
+        reject(new Error(describeFailure(`no answer within ${CONNECT_TIMEOUT_MS / 1000} seconds`)));
       }, CONNECT_TIMEOUT_MS);
 
       ws.addEventListener('open', () => {
@@ -77,7 +76,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
         if (!settled) {
           settled = true;
           // The browser hides the cause of a failed handshake; say what we know.
-          reject(describeFailure(msg('session.refusedOrNothing')));
+          reject(new Error(describeFailure('the connection was refused or nothing is listening there')));
           return;
         }
         if (ws === socket) handleClose(ev.code, ev.reason);
@@ -109,7 +108,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       stopLiveness();
       socket = null;
       ws.close();
-      handleClose(1006, msg('session.silentFor', { seconds: Math.round((now - heardAt) / 1000) }));
+      handleClose(1006, `no answer from the host for ${Math.round((now - heardAt) / 1000)} seconds`);
       return;
     }
     if (probedAt === null && selfId && now - heardAt > PROBE_AFTER_MS && ws.readyState === WebSocket.OPEN) {
@@ -177,7 +176,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       if (stopped) return;
       if (attempt >= RETRY_LIMIT) {
         stopped = true;
-        events.emit('close', { code: 1006, reason: msg('session.gaveUp', { count: RETRY_LIMIT }), willRetry: false });
+        events.emit('close', { code: 1006, reason: `gave up after ${RETRY_LIMIT} attempts to reconnect`, willRetry: false });
       } else {
         scheduleRetry(1006, 'reconnect failed');
       }
@@ -193,7 +192,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       everOpened = true;
       if (stopped) {
         socket?.close(1000);
-        throw new LocalizedError('session.leftWhileConnecting');
+        throw new Error('The call was left while connecting.');
       }
       events.emit('open', { reconnected: false });
     },

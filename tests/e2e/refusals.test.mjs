@@ -8,7 +8,7 @@ test('a passcode refusal for too many attempts keeps the time to wait', () => {
     code: 'too-many-attempts',
     message: 'too many wrong passcodes from your address; try again in 8 s',
   });
-  assert.match(words, /try again in 8 s/);
+  assert.match(String(words), /try again in 8 s/);
   // Without its error frame, the 4001 close still reads as a passcode problem.
-  assert.match(describeClose({ code: 4001, reason: 'too many passcode attempts' }), /passcode/i);
+  assert.match(String(describeClose({ code: 4001, reason: 'too many passcode attempts' })), /passcode/i);
 });

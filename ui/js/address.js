@@ -1,11 +1,11 @@
 'use strict';
 
+import { t } from './i18n/index.js';
+
 // Parsing of the "Join by IP" field. Pure functions with no DOM access so they can be unit-tested
 // under node.
 
 export const DEFAULT_PORT = 47800;
-
-const EXAMPLE = 'e.g. 192.168.1.23 or 192.168.1.23:47800';
 
 function fail(error) {
   return { ok: false, error };
@@ -63,53 +63,53 @@ export function formatAddress(host, port) {
  */
 export function parseAddress(input, defaultPort = DEFAULT_PORT) {
   let text = String(input ?? '').trim();
-  if (!text) return fail(`Enter the host's address, ${EXAMPLE}.`);
-  if (/\s/.test(text)) return fail(`An address has no spaces, ${EXAMPLE}.`);
+  if (!text) return fail(t('address.empty'));
+  if (/\s/.test(text)) return fail(t('address.spaces'));
 
   // People paste what they see in a browser's address bar; keep only the authority.
   const scheme = /^(https?|wss?):\/\//i.exec(text);
   if (scheme) text = text.slice(scheme[0].length);
-  else if (text.includes('://')) return fail('Only an address is needed, not a link of that kind.');
+  else if (text.includes('://')) return fail(t('address.scheme'));
   if (scheme || !text.startsWith('[')) text = text.replace(/[/?#].*$/, '');
-  if (text.includes('@')) return fail(`Enter only the host's address, ${EXAMPLE}.`);
-  if (!text) return fail(`Enter the host's address, ${EXAMPLE}.`);
+  if (text.includes('@')) return fail(t('address.userInfo'));
+  if (!text) return fail(t('address.empty'));
 
   let host;
   let portText = null;
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    if (close === -1) return fail('An IPv6 address in brackets needs its closing "]", e.g. [fe80::1]:47800.');
+    if (close === -1) return fail(t('address.bracket'));
     host = text.slice(1, close);
     const after = text.slice(close + 1);
     if (after !== '') {
-      if (!after.startsWith(':')) return fail('After "]" only ":" and a port may follow, e.g. [fe80::1]:47800.');
+      if (!after.startsWith(':')) return fail(t('address.afterBracket'));
       portText = after.slice(1);
     }
-    if (!isIPv6(host)) return fail(`"${host}" is not a valid IPv6 address.`);
+    if (!isIPv6(host)) return fail(t('address.badIPv6', { host }));
   } else {
     const colons = (text.match(/:/g) || []).length;
     if (colons > 1) {
       // More than one colon and no brackets: a bare IPv6 address, which cannot carry a port.
       if (!isIPv6(text)) {
-        return fail('Put an IPv6 address in brackets to add a port, e.g. [fe80::1]:47800.');
+        return fail(t('address.bareIPv6Port'));
       }
       host = text;
     } else {
       [host, portText = null] = text.split(':');
-      if (!host) return fail(`The address is missing before the ":", ${EXAMPLE}.`);
+      if (!host) return fail(t('address.noHost'));
       if (/^[\d.]+$/.test(host)) {
-        if (!isIPv4(host)) return fail(`"${host}" is not a valid IPv4 address (four numbers 0-255, like 192.168.1.23).`);
+        if (!isIPv4(host)) return fail(t('address.badIPv4', { host }));
       } else if (!isHostname(host)) {
-        return fail(`"${host}" is not a valid host name or IP address.`);
+        return fail(t('address.badHost', { host }));
       }
     }
   }
 
   let port = defaultPort;
   if (portText !== null) {
-    if (portText === '') return fail('The port is missing after ":", e.g. 192.168.1.23:47800.');
+    if (portText === '') return fail(t('address.noPort'));
     port = parsePort(portText);
-    if (port === null) return fail(`"${portText}" is not a port; use a number from 1 to 65535.`);
+    if (port === null) return fail(t('address.badPort', { port: portText }));
   }
   host = host.toLowerCase();
   return { ok: true, host, port, address: formatAddress(host, port) };
@@ -122,8 +122,8 @@ export function parseAddress(input, defaultPort = DEFAULT_PORT) {
 export function checkRoom(room) {
   const text = String(room ?? '');
   if (text === '') return '';
-  if (text.length > 64) return 'A room name has at most 64 characters.';
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return 'A room name uses only letters, digits, "-" and "_".';
+  if (text.length > 64) return t('room.tooLong');
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return t('room.badChars');
   return '';
 }
 

@@ -11,7 +11,10 @@ import {
 } from './settings.js';
 import * as home from './view/home.js';
 import * as callView from './view/call.js';
-import { showBanner, clearBanner, bannerMessage } from './view/status.js';
+import { showBanner, clearBanner, bannerMessage, bannerKey } from './view/status.js';
+import {
+  applyLanguage, errorMessage, msg, onLanguageChange, t,
+} from './i18n/index.js';
 import { createDevices } from './devices.js';
 import { normalizePasscode } from './passcode.js';
 import { createTalk, selfLabel } from './talk.js';
@@ -55,6 +58,9 @@ const LEAVE_WAIT_MS = 3000;
 
 let onReturnHome = () => {};
 
+// The own card's words come from here; the view redraws the rest.
+onLanguageChange(() => renderCall());
+
 const devices = createDevices({ app, effectiveSettings, renderCall });
 
 export function setReturnHomeListener(fn) {
@@ -72,7 +78,7 @@ export function setOverrides(overrides) {
 function requireName(name) {
   const clean = cleanName(name);
   if (!clean) {
-    home.showNameError('Enter your name so the others know who is talking.');
+    home.showNameError(t('home.nameMissing'));
     return null;
   }
   app.name = clean;
@@ -80,9 +86,9 @@ function requireName(name) {
   return clean;
 }
 
-function setBusy(busy, label) {
+function setBusy(busy, labelKey) {
   app.busy = busy;
-  home.setHomeBusy(busy, label);
+  home.setHomeBusy(busy, labelKey);
 }
 
 export async function hostRoom({ name, key = '', room = '', port = null }) {
@@ -90,14 +96,14 @@ export async function hostRoom({ name, key = '', room = '', port = null }) {
   const who = requireName(name);
   if (!who) return false;
   clearBanner();
-  setBusy(true, 'Starting…');
+  setBusy(true, 'home.starting');
   let hosted;
   try {
     const passcode = normalizePasscode(key);
     hosted = await invoke('host_room', { name: who, port, key: passcode || null, room: room || null });
   } catch (err) {
     setBusy(false);
-    showBanner(`Could not start hosting: ${errorText(err)}`, 'error');
+    showBanner(errorText(err), 'error');
     return false;
   }
   app.hosting = {
@@ -139,7 +145,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
   clearBanner();
   home.showHomeError('');
   app.joinPressedAt = performance.now();
-  setBusy(true, 'Connecting…');
+  setBusy(true, 'home.connecting');
   const settings = effectiveSettings();
   try {
     await app.leaving;
@@ -164,7 +170,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     watchSession(app.session);
     await app.session.start();
   } catch (err) {
-    await hangup({ message: err.message || String(err), kind: 'error' });
+    await hangup({ message: errorMessage(err), kind: 'error' });
     return false;
   }
   if (!app.hosting) rememberHost({ address: target.address, room });
@@ -213,14 +219,14 @@ function enterCall(address) {
   if (app.media.notice) showBanner(app.media.notice, 'warn');
   callView.focusCallTitle();
   if (audioIsSuspended()) {
-    showBanner('Sound is paused by the browser until you click or press a key on the page.', 'warn');
+    showBanner(msg('call.autoplay'), 'warn');
   }
 }
 
 function renderCall() {
   if (!app.session) return;
   const snap = app.session.snapshot();
-  const source = app.media?.isTone ? 'Sending a 440 Hz test tone' : app.media?.track?.label || 'Microphone';
+  const source = app.media?.isTone ? t('call.toneSource') : app.media?.track?.label || t('call.microphone');
   const mode = app.talk?.mode ?? 'open';
   const talking = mode !== 'open' && !snap.muted;
   callView.renderParticipants({
@@ -299,7 +305,7 @@ function changeTalk({ talkMode, talkKey }) {
 function noteShortcut(status) {
   app.shortcut = status;
   if (status && !status.global && app.screen === 'call') {
-    showBanner(`The talk key works only while Tincan is focused: ${status.reason}`, 'warn');
+    showBanner(msg('talk.focusOnly', { reason: status.reason }), 'warn');
   }
 }
 
@@ -308,7 +314,7 @@ export function toggleMute() {
   const muted = !app.media.muted;
   app.session.setMuted(muted);
   callView.setMuted(muted);
-  showBanner(muted ? 'You are muted.' : 'You are live.', 'info');
+  showBanner(msg(muted ? 'call.mutedNote' : 'call.liveNote'), 'info');
 }
 
 export function setPeerVolume(id, volume) {
@@ -330,12 +336,13 @@ export function updateSettings(next, previous) {
   app.overrides = {};
   app.settings = next;
   saveSettings(next);
+  if (before.language !== next.language) applyLanguage(next.language);
   if (app.screen !== 'call') return;
   if (before.talkMode !== next.talkMode || before.talkKey !== next.talkKey) changeTalk(next);
   if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
   const nextCall = ['iceServers', 'forceNative', 'lowLatency'];
   if (nextCall.some((key) => previous[key] !== next[key])) {
-    showBanner('ICE servers, the audio engine and low latency change from the next call on.', 'info');
+    showBanner(msg('call.nextCall'), 'info');
   }
 }
 
@@ -343,7 +350,7 @@ export function updateSettings(next, previous) {
 export async function wakeAudio() {
   const running = await resumeAudio();
   for (const peer of app.session?.peers.values() ?? []) peer.resumePlayback();
-  if (running && /paused by the browser/.test(bannerMessage())) clearBanner();
+  if (running && bannerKey() === 'call.autoplay') clearBanner();
 }
 
 /**

@@ -4,6 +4,7 @@ import * as callView from './view/call.js';
 import { showBanner } from './view/status.js';
 import { saveSettings } from './settings.js';
 import { errorText } from './transport/tauri.js';
+import { errorMessage, msg } from './i18n/index.js';
 
 // Microphone and speaker choice during a call, from the browser or from the native engine when it
 // does the audio. Works on the call state object of app.js.
@@ -70,7 +71,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
       renderCall();
       if (app.media.notice) showBanner(app.media.notice, 'warn');
     } catch (err) {
-      showBanner(err.message || String(err), 'error');
+      showBanner(errorMessage(err), 'error');
     }
     refreshDevices();
   }
@@ -82,7 +83,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
       try {
         await app.media.setOutput(deviceId);
       } catch (err) {
-        showBanner(`Could not switch the speaker: ${errorText(err)}`, 'error');
+        showBanner(msg('call.speakerFailed', { reason: errorText(err) }), 'error');
       }
       return;
     }
@@ -95,7 +96,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
     for (const peer of app.session?.peers.values() ?? []) {
       if (peer.sinkId === sinkId) continue;
       peer.setOutputDevice(sinkId).catch((err) => {
-        showBanner(`Could not switch the speaker: ${err.message}`, 'error');
+        showBanner(msg('call.speakerFailed', { reason: err.message }), 'error');
       });
     }
   }

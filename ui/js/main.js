@@ -12,6 +12,9 @@ import { initRooms } from './view/rooms.js';
 import { initSettings, setAppInfo } from './view/settings.js';
 import { showBanner } from './view/status.js';
 import { pickEngine } from './engine/index.js';
+import {
+  applyLanguage, currentLanguage, errorMessage, msg, setSystemLocales, t,
+} from './i18n/index.js';
 
 // Start-up: decide between app and browser mode, wire the screens to the call lifecycle, and act
 // on the launch options (app) or query parameters (browser).
@@ -37,7 +40,7 @@ function installTestHook() {
   // Read-only view of the call for automated tests and diagnosis; actions still go through the UI.
   Object.defineProperty(window, 'tincan', {
     value: Object.freeze({
-      state: () => app.snapshot(),
+      state: () => ({ ...app.snapshot(), language: currentLanguage() }),
       stats: () => app.collectStats(),
     }),
     enumerable: false,
@@ -65,7 +68,7 @@ function wireScreens() {
   });
   initCall({
     onToggleMute: () => app.toggleMute(),
-    onLeave: () => app.hangup({ message: 'You left the call.', kind: 'info' }),
+    onLeave: () => app.hangup({ message: msg('call.leftNote'), kind: 'info' }),
     onVolume: (id, volume) => app.setPeerVolume(id, volume),
     onInputDevice: (id) => app.chooseInputDevice(id),
     onOutputDevice: (id) => app.chooseOutputDevice(id),
@@ -74,6 +77,7 @@ function wireScreens() {
     appMode,
     getSettings: () => app.effectiveSettings(),
     saveSettings: (next, previous) => app.updateSettings(next, previous),
+    applyLanguage: (choice) => applyLanguage(choice),
   });
   // Browsers hold back sound until the page gets a gesture; any click or key counts.
   const wake = () => app.wakeAudio();
@@ -84,7 +88,8 @@ function wireScreens() {
 async function startFromLaunchOptions() {
   try {
     const info = await invoke('app_info');
-    setAppInfo(`Tincan ${info.version} on ${info.platform}`);
+    setAppInfo('settings.appInfo', { version: info.version, platform: info.platform });
+    followSystemLocale(info.locale);
   } catch (err) {
     console.warn('app_info failed', errorText(err));
   }
@@ -92,7 +97,7 @@ async function startFromLaunchOptions() {
   try {
     options = await invoke('launch_options');
   } catch (err) {
-    showBanner(`Could not read the start-up options: ${errorText(err)}`, 'error');
+    showBanner(msg('start.optionsFailed', { reason: errorText(err) }), 'error');
     return;
   }
   if (!options) return;
@@ -100,7 +105,7 @@ async function startFromLaunchOptions() {
   if (options.forceNative) app.setOverrides({ forceNative: true });
   if (options.lowLatency) app.setOverrides({ lowLatency: true });
   if (options.name) home.setName(cleanName(options.name));
-  const name = home.getName() || 'Guest';
+  const name = home.getName() || t('home.guest');
   if (options.join) home.fillJoinForm({ address: options.join, room: options.room || '', key: options.key || '' });
   // A reloaded page starts at home: the call the first page started has ended, and starting
   // it again unasked would open the microphone behind the person's back.
@@ -141,10 +146,10 @@ async function startFromQuery() {
   home.fillJoinForm({ room, key });
   if (get('join') === '1') {
     if (!servedHost) {
-      showBanner(`join=1 needs the page to be loaded from a host (http://ADDRESS:${DEFAULT_PORT}/).`, 'error');
+      showBanner(msg('start.joinNeedsHost', { port: String(DEFAULT_PORT) }), 'error');
       return;
     }
-    await app.joinRoom({ address: servedHost, room, key, name: home.getName() || 'Guest' });
+    await app.joinRoom({ address: servedHost, room, key, name: home.getName() || t('home.guest') });
   }
 }
 
@@ -154,12 +159,22 @@ async function checkEngine() {
   try {
     await pickEngine();
   } catch (err) {
-    showBanner(err.message, 'error');
+    showBanner(errorMessage(err), 'error');
   }
+}
+
+// The app's backend reads the system locale (LANG and the like) where the web view may not
+// follow it; a page in a browser has only the browser's languages.
+function followSystemLocale(locale) {
+  if (typeof locale !== 'string' || !locale) return;
+  setSystemLocales([locale]);
+  const { language } = app.effectiveSettings();
+  if (language === 'system') applyLanguage(language);
 }
 
 function start() {
   installTestHook();
+  applyLanguage(app.effectiveSettings().language);
   home.setName(loadName());
   wireScreens();
   refreshRecent();

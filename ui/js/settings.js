@@ -4,6 +4,7 @@
 // settings. Validation lives here too and is pure, so it can be unit-tested without a browser.
 
 import { DEFAULT_TALK_KEY, isTalkKey, isTalkMode } from './talk.js';
+import { isLanguageChoice, t } from './i18n/index.js';
 
 const SETTINGS_KEY = 'tincan.settings';
 const NAME_KEY = 'tincan.name';
@@ -26,6 +27,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   // Open mic, push-to-talk or push-to-mute (talk.js), and the key held for it.
   talkMode: 'open',
   talkKey: DEFAULT_TALK_KEY,
+  // 'system' follows the system's language; 'en' or 'ko' picks one.
+  language: 'system',
 });
 
 const ICE_SCHEMES = /^(stun|stuns|turn|turns):[^\s]+$/i;
@@ -42,32 +45,32 @@ export function parseIceServers(text) {
   try {
     value = JSON.parse(trimmed);
   } catch (err) {
-    return { ok: false, error: `This is not valid JSON (${err.message}).` };
+    return { ok: false, error: t('ice.notJson', { detail: err.message }) };
   }
-  if (!Array.isArray(value)) return { ok: false, error: 'ICE servers must be a list: [ {...}, {...} ].' };
+  if (!Array.isArray(value)) return { ok: false, error: t('ice.notList') };
   const servers = [];
   for (const [index, entry] of value.entries()) {
-    const where = `Entry ${index + 1}`;
+    const n = String(index + 1);
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
-      return { ok: false, error: `${where} must be an object like {"urls": "stun:host:3478"}.` };
+      return { ok: false, error: t('ice.notObject', { n }) };
     }
     const urls = typeof entry.urls === 'string' ? [entry.urls] : entry.urls;
     if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
-      return { ok: false, error: `${where} needs "urls": a string or a list of strings.` };
+      return { ok: false, error: t('ice.noUrls', { n }) };
     }
     const badUrl = urls.find((u) => !ICE_SCHEMES.test(u));
     if (badUrl !== undefined) {
-      return { ok: false, error: `${where}: "${badUrl}" must start with stun:, stuns:, turn: or turns:.` };
+      return { ok: false, error: t('ice.badUrl', { n, url: badUrl }) };
     }
     const isTurn = urls.some((u) => /^turns?:/i.test(u));
     const server = { urls: entry.urls };
     for (const field of ['username', 'credential']) {
       if (entry[field] === undefined) continue;
-      if (typeof entry[field] !== 'string') return { ok: false, error: `${where}: "${field}" must be a string.` };
+      if (typeof entry[field] !== 'string') return { ok: false, error: t('ice.notString', { n, field }) };
       server[field] = entry[field];
     }
     if (isTurn && (server.username === undefined || server.credential === undefined)) {
-      return { ok: false, error: `${where}: a TURN server needs "username" and "credential".` };
+      return { ok: false, error: t('ice.turnNeeds', { n }) };
     }
     servers.push(server);
   }
@@ -132,6 +135,7 @@ export function loadSettings() {
   }
   if (!isTalkMode(settings.talkMode)) settings.talkMode = DEFAULT_SETTINGS.talkMode;
   if (!isTalkKey(settings.talkKey)) settings.talkKey = DEFAULT_SETTINGS.talkKey;
+  if (!isLanguageChoice(settings.language)) settings.language = DEFAULT_SETTINGS.language;
   return settings;
 }
 

@@ -1,6 +1,7 @@
 'use strict';
 
 import { invoke, isTauriAvailable, errorText } from './transport/tauri.js';
+import { CATALOGUES, t } from './i18n/index.js';
 
 // Feeds the talk key to the hold (talk.js) from two sources: the window's own key events, which
 // work everywhere, and in the app a global shortcut, which works while another program has focus.
@@ -45,7 +46,7 @@ export function watchTalkKeys({ key, talk, onShortcutStatus = () => {} }) {
     startShortcut(key, talk, () => stopped, (off) => {
       unlisten = off;
     }).then((status) => {
-      if (status && !stopped) onShortcutStatus(status);
+      if (status && !stopped) onShortcutStatus(localStatus(status));
     }, (err) => onShortcutStatus({ global: false, reason: errorText(err) }));
   }
 
@@ -75,11 +76,19 @@ async function startShortcut(key, talk, isStopped, keepUnlisten) {
   return invoke('talk_shortcut', { key });
 }
 
+// The backend names why a shortcut cannot work by a code (src-tauri/src/shortcut.rs); the page
+// says it in its language, with the backend's English as the fallback.
+function localStatus(status) {
+  const key = `backend.shortcut.${status?.reasonCode}`;
+  if (status?.global || !Object.hasOwn(CATALOGUES.en, key)) return status;
+  return { ...status, reason: t(key, { reason: status.detail ?? '' }) };
+}
+
 /** Whether a global shortcut can work here, before any call: { global, reason }. */
 export async function shortcutSupport() {
-  if (!isTauriAvailable()) return { global: false, reason: 'a web page cannot see keys pressed in other programs.' };
+  if (!isTauriAvailable()) return { global: false, reason: t('talk.webPage') };
   try {
-    return await invoke('talk_shortcut_support');
+    return localStatus(await invoke('talk_shortcut_support'));
   } catch (err) {
     return { global: false, reason: errorText(err) };
   }

@@ -1,5 +1,7 @@
 'use strict';
 
+import { t } from './i18n/index.js';
+
 // Push-to-talk and push-to-mute: which key, what holding it means, and the hold itself. Pure (no
 // DOM), so it runs the same in the app, in a browser and under node's test runner.
 
@@ -32,7 +34,10 @@ export function keyLabel(code) {
   const short = /^(?:Key|Digit)(.)$/.exec(text);
   if (short) return short[1];
   if (text === 'Backquote') return '`';
-  return text.replace(/^Numpad(.+)$/, 'Keypad $1').replace(/^Arrow(.+)$/, '$1 arrow');
+  const arrow = /^Arrow(Up|Down|Left|Right)$/.exec(text);
+  if (arrow) return t(`talk.arrow${arrow[1]}`);
+  const pad = /^Numpad(.+)$/.exec(text);
+  return pad ? t('talk.keypad', { key: pad[1] }) : text;
 }
 
 /** Whether the microphone is shut, given the mode and whether the key is held. */
@@ -45,9 +50,9 @@ export function mutedFor(mode, held) {
 /** What the own card says: the state of the microphone and, in a key mode, how to change it. */
 export function selfLabel(mode, key, muted) {
   const label = keyLabel(key);
-  if (mode === 'push-to-talk') return muted ? `Push to talk (hold ${label})` : 'Talking';
-  if (mode === 'push-to-mute') return muted ? `Muted (release ${label} to talk)` : `Talking (hold ${label} to mute)`;
-  return muted ? 'Muted' : 'Mic on';
+  if (mode === 'push-to-talk') return muted ? t('talk.waiting', { key: label }) : t('talk.talking');
+  if (mode === 'push-to-mute') return t(muted ? 'talk.ptmMuted' : 'talk.ptmTalking', { key: label });
+  return t(muted ? 'call.mutedState' : 'call.micOn');
 }
 
 /**

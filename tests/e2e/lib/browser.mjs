@@ -54,8 +54,8 @@ export async function loadApp(page, url) {
 }
 
 // Opens a page for one participant. Page errors are collected so tests can show them on failure.
-export async function openParticipant(browser, url, { viewport = { width: 1100, height: 720 }, colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme });
+export async function openParticipant(browser, url, { viewport = { width: 1100, height: 720 }, colorScheme = 'light', locale } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, locale });
   const page = await context.newPage();
   page.errors = [];
   page.logs = [];

@@ -1,5 +1,7 @@
 'use strict';
 
+import { LocalizedError, t } from '../i18n/index.js';
+
 // The local audio: a microphone (getUserMedia with the user's processing choices) or, for
 // "test my audio", a steady 440 Hz tone. Opened before any peer connection so ICE gathers host
 // candidates with real addresses instead of mDNS names.
@@ -39,20 +41,25 @@ export function levelFromAmplitude(amplitude) {
   return Math.min(1, Math.max(0, (db + 60) / 60));
 }
 
-export function describeMediaError(err) {
+// Which sentence says why the microphone could not be opened.
+function mediaErrorText(err) {
   switch (err?.name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return 'Microphone access was denied. Allow the microphone for this page (or the app) and try again, or turn on "Test my audio" in Settings to call with a test tone.';
+      return ['media.denied', {}];
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return 'No microphone was found. Plug one in and try again, or turn on "Test my audio" in Settings to call with a test tone.';
+      return ['media.notFound', {}];
     case 'NotReadableError':
     case 'AbortError':
-      return 'The microphone is busy or could not be started; another program may be using it.';
+      return ['media.busy', {}];
     default:
-      return `The microphone could not be opened: ${err?.message || err}`;
+      return ['media.other', { reason: err?.message || String(err) }];
   }
+}
+
+export function describeMediaError(err) {
+  return t(...mediaErrorText(err));
 }
 
 function micConstraints(settings, deviceId) {
@@ -67,7 +74,7 @@ function micConstraints(settings, deviceId) {
 
 async function captureMic(settings, deviceId) {
   if (!navigator.mediaDevices?.getUserMedia) {
-    throw new Error('This page cannot use a microphone here: load it from 127.0.0.1, localhost or an https address, or use the app.');
+    throw new LocalizedError('media.insecure');
   }
   try {
     return await navigator.mediaDevices.getUserMedia(micConstraints(settings, deviceId));
@@ -76,7 +83,7 @@ async function captureMic(settings, deviceId) {
     if (deviceId && (err.name === 'OverconstrainedError' || err.name === 'NotFoundError')) {
       return captureMic(settings, null);
     }
-    throw new Error(describeMediaError(err));
+    throw new LocalizedError(...mediaErrorText(err));
   }
 }
 

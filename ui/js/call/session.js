@@ -2,6 +2,8 @@
 
 import { Emitter } from '../emitter.js';
 import { Peer } from './peer.js';
+import * as i18n from '../i18n/index.js';
+import { backendMsg } from '../i18n/backend.js';
 
 // A call: the signaling transport plus a full mesh of peer connections, one per other participant.
 // Events: 'change' (participants or their states changed), 'status' ({kind, message}) for banners,
@@ -12,34 +14,56 @@ export const PROTOCOL_VERSION = 1;
 const WELCOME_TIMEOUT_MS = 8000;
 const STATS_INTERVAL_MS = 1000;
 
-const ERROR_MESSAGES = {
-  'bad-key': 'Wrong passcode. Ask the host for the passcode and try again.',
-  'room-full': 'Room full: this call already has as many people as the host allows.',
-  'version-mismatch': 'This host runs a different version of Tincan. Both sides need the same version to talk.',
-  'relay-full': 'The host is handling as many connections as it can; try again later.',
-  'too-many-attempts': 'Too many wrong passcodes were tried; wait a while before trying again.',
+// The relay's refusals that end the connection, by error code.
+const ERROR_TEXTS = {
+  'bad-key': 'session.badKey',
+  'room-full': 'session.roomFull',
+  'version-mismatch': 'session.versionMismatch',
+  'relay-full': 'session.relayFull',
+  'too-many-attempts': 'session.tooManyAttempts',
 };
 
 // What the relay's close codes mean, for when the close arrives without its error message.
-const CLOSE_MESSAGES = {
-  1001: 'The host ended the call.',
-  4001: ERROR_MESSAGES['bad-key'],
-  4003: ERROR_MESSAGES['room-full'],
-  4009: ERROR_MESSAGES['version-mismatch'],
-  4013: ERROR_MESSAGES['relay-full'],
+const CLOSE_TEXTS = {
+  1001: 'session.hostEnded',
+  4001: ERROR_TEXTS['bad-key'],
+  4003: ERROR_TEXTS['room-full'],
+  4009: ERROR_TEXTS['version-mismatch'],
+  4013: ERROR_TEXTS['relay-full'],
 };
 
-export function describeServerError(msg) {
-  // The relay's own words say when to try again.
-  if (msg?.code === 'too-many-attempts' && msg.message) return `Passcodes are refused for now: ${msg.message}.`;
-  return ERROR_MESSAGES[msg?.code] ?? `The host refused to connect: ${msg?.message || msg?.code || 'no reason given'}.`;
+// The relay says how long to wait in its own (English) words, docs/PROTOCOL.md; the number
+// and whose wrong passcodes they were are taken from them.
+function waitText(message) {
+  const found = /(from your address|on this relay)?; try again in (\d+) s/.exec(message);
+  if (!found) return i18n.msg('session.waitOther', { reason: message });
+  const key = found[1] === 'on this relay' ? 'session.waitRelay' : 'session.waitAddress';
+  return i18n.msg(key, { seconds: Number(found[2]) });
 }
 
-export function describeClose({ code, reason }) {
-  // The app backend reports a refusal by the relay's error code instead of the close code.
+/** Words for a relay `error` frame: a msg() (String() reads it in the current language). */
+export function describeServerError(msg) {
+  if (msg?.code === 'too-many-attempts' && msg.message) return waitText(msg.message);
+  if (ERROR_TEXTS[msg?.code]) return i18n.msg(ERROR_TEXTS[msg.code]);
+  return i18n.msg('session.refused', { reason: msg?.message || msg?.code || i18n.msg('session.noReason') });
+}
+
+/** Words for the end of the signaling connection: a msg(). */
+export function describeClose({ code, reason, reasonCode, reasonParams }) {
+  // The app backend names its own reasons by code, and a refusal by the relay's error code
+  // instead of the close code.
+  const own = backendMsg({ code: reasonCode, params: reasonParams });
+  if (own) return own;
   if (typeof code === 'string') return describeServerError({ code, message: reason });
-  if (CLOSE_MESSAGES[code]) return CLOSE_MESSAGES[code];
-  return `Lost the connection to the host${reason ? ` (${reason})` : ''}.`;
+  if (CLOSE_TEXTS[code]) return i18n.msg(CLOSE_TEXTS[code]);
+  return reason ? i18n.msg('session.lostWhy', { reason }) : i18n.msg('session.lost');
+}
+
+// An Error whose message reads in the current language and follows later switches.
+function failure(text) {
+  const error = new Error(String(text));
+  error.text = text;
+  return error;
 }
 
 export class CallSession extends Emitter {
@@ -82,7 +106,7 @@ export class CallSession extends Emitter {
     );
     await this.#transport.connect();
     const timer = setTimeout(() => {
-      this.#welcome?.reject(new Error('The host accepted the connection but never let us into the call.'));
+      this.#welcome?.reject(new i18n.LocalizedError('session.noWelcome'));
     }, WELCOME_TIMEOUT_MS);
     try {
       await welcomed;
@@ -101,7 +125,7 @@ export class CallSession extends Emitter {
   #handleOpen({ reconnected }) {
     if (reconnected) {
       this.state = 'rejoining';
-      this.emit('status', { kind: 'info', message: 'Reconnected to the host; rejoining the call…' });
+      this.emit('status', { kind: 'info', message: i18n.msg('session.reconnected') });
     }
   }
 
@@ -140,7 +164,7 @@ export class CallSession extends Emitter {
 
   #handleWelcome(msg) {
     if (msg.protocol !== undefined && msg.protocol !== PROTOCOL_VERSION) {
-      this.#fail(`This host speaks protocol version ${msg.protocol}, this app speaks ${PROTOCOL_VERSION}. Both sides need the same version of Tincan.`);
+      this.#fail(i18n.msg('session.protocol', { theirs: String(msg.protocol), ours: String(PROTOCOL_VERSION) }));
       return;
     }
     const rejoin = this.selfId !== null;
@@ -158,7 +182,7 @@ export class CallSession extends Emitter {
     if (this.startedAt === null) this.startedAt = Date.now();
     if (rejoin) {
       this.reconnects += 1;
-      this.emit('status', { kind: 'ok', message: 'Back in the call.' });
+      this.emit('status', { kind: 'ok', message: i18n.msg('session.back') });
     }
     this.#welcome?.resolve();
     this.#welcome = null;
@@ -217,10 +241,10 @@ export class CallSession extends Emitter {
   }
 
   #handleError(msg) {
-    if (ERROR_MESSAGES[msg.code]) {
+    if (ERROR_TEXTS[msg.code]) {
       // The relay closes the socket right after these; remember why for the close handler.
       this.#fatalError = describeServerError(msg);
-      if (this.#welcome) this.#welcome.reject(new Error(this.#fatalError));
+      if (this.#welcome) this.#welcome.reject(failure(this.#fatalError));
       else this.#fail(this.#fatalError);
       return;
     }
@@ -234,19 +258,19 @@ export class CallSession extends Emitter {
       const seconds = Math.max(1, Math.round((info.delayMs ?? 0) / 1000));
       this.emit('status', {
         kind: 'warn',
-        message: `Lost the connection to the host; trying again in ${seconds} s (attempt ${info.attempt ?? 1}). Audio keeps flowing where it can.`,
+        message: i18n.msg('session.retrying', { seconds, attempt: info.attempt ?? 1 }),
       });
       return;
     }
     if (info.willRetry) return;
     const message = this.#fatalError ?? describeClose(info);
-    if (this.#welcome) this.#welcome.reject(new Error(message));
+    if (this.#welcome) this.#welcome.reject(failure(message));
     else this.#fail(message);
   }
 
   #fail(message) {
     if (this.#done) return;
-    this.#welcome?.reject(new Error(message));
+    this.#welcome?.reject(failure(message));
     this.#welcome = null;
     this.close();
     this.emit('ended', { message });
@@ -299,7 +323,7 @@ export class CallSession extends Emitter {
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
     this.#closing = this.#transport.close() ?? Promise.resolve();
-    this.#welcome?.reject(new Error('You left the call.'));
+    this.#welcome?.reject(new i18n.LocalizedError('call.leftNote'));
     this.#welcome = null;
     return this.#closing;
   }

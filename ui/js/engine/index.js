@@ -1,6 +1,7 @@
 'use strict';
 
 import * as browserEngine from './browser.js';
+import { LocalizedError } from '../i18n/index.js';
 
 // Picks the peer-connection engine. The browser engine is used whenever the web view has WebRTC;
 // the native engine (native.js, driven through the app backend) covers web views that lack it and
@@ -17,8 +18,6 @@ import * as browserEngine from './browser.js';
 // A native connection may also offer setVolume(0..1) for the per-participant volume; speaking
 // levels then come from the audioLevel of its inbound-rtp stats.
 
-export const NO_WEBRTC_MESSAGE =
-  "This system's web view has no WebRTC; calls need the native audio engine.";
 
 async function loadNativeEngine() {
   try {
@@ -33,9 +32,9 @@ export async function pickEngine({ forceNative = false } = {}) {
   if (forceNative || !browserEngine.isAvailable()) {
     const native = await loadNativeEngine();
     if (native) return native;
-    if (!browserEngine.isAvailable()) throw new Error(NO_WEBRTC_MESSAGE);
+    if (!browserEngine.isAvailable()) throw new LocalizedError('engine.noWebrtc');
     if (forceNative) {
-      throw new Error('The native audio engine is not available in this build; turn off "Use native audio engine" in Settings.');
+      throw new LocalizedError('engine.nativeMissing');
     }
   }
   return browserEngine;

@@ -1,5 +1,7 @@
 'use strict';
 
+import { msg, t } from '../i18n/index.js';
+
 // The app backend's native audio engine (GStreamer webrtcbin), for web views without WebRTC,
 // such as Debian's and Ubuntu's WebKitGTK. Each connection is an object with the parts of
 // RTCPeerConnection the call logic uses, so perfect negotiation runs unchanged on top of it; the
@@ -51,7 +53,7 @@ function route(event) {
       for (const fn of deviceListeners) fn(event.devices ?? []);
       break;
     case 'warning':
-      for (const fn of warningListeners) fn(event.message);
+      for (const fn of warningListeners) fn(describeWarning(event.message));
       break;
     default:
       connections.get(event?.peerId)?.handleEvent(event);
@@ -81,16 +83,23 @@ function engineOptions({ settings = {}, deviceId = null, tone = false }) {
   };
 }
 
+// The engine words its warnings in English (GStreamer's own); the one every Linux user without
+// the DSP plugin meets is said in the page's language.
+function describeWarning(message) {
+  if (/^webrtcdsp is not installed/.test(String(message))) return msg('engine.noDsp');
+  return msg('engine.warning', { message: String(message ?? '') });
+}
+
 // What a person without a microphone, or without a plugin, needs to know before the call starts.
 function describeStatus(status, tone) {
   const notes = [];
   if (status.noAudioDevice && !tone) {
-    notes.push('No microphone or speaker was found, so you join listening only. Turn on "Test my audio" in Settings to send a test tone.');
+    notes.push(t('engine.noDevice'));
   } else if (status.input === 'silence' && !tone) {
-    notes.push('No microphone was found, so you join listening only.');
+    notes.push(t('engine.noMic'));
   }
   for (const missing of status.missing ?? []) {
-    notes.push(`${missing.element} is not installed (install the package ${missing.package}).`);
+    notes.push(t('engine.missingPlugin', { element: missing.element, package: missing.package }));
   }
   return notes.join(' ');
 }

@@ -1,6 +1,8 @@
 'use strict';
 
 import { Emitter } from '../emitter.js';
+import { LocalizedError } from '../i18n/index.js';
+import { backendMsg } from '../i18n/backend.js';
 
 // The app transport: the backend holds the WebSocket (so it survives what a webview may not) and
 // passes frames through IPC. Same interface as websocket.js:
@@ -9,7 +11,7 @@ import { Emitter } from '../emitter.js';
 
 function tauri() {
   const api = window.__TAURI__;
-  if (!api?.core?.invoke || !api?.event?.listen) throw new Error('The app bridge is not available.');
+  if (!api?.core?.invoke || !api?.event?.listen) throw new LocalizedError('engine.bridge');
   return api;
 }
 
@@ -21,15 +23,26 @@ export function invoke(command, args) {
   return tauri().core.invoke(command, args);
 }
 
-// Tauri rejects with whatever the command returned as its error, usually a plain string.
+// Tauri rejects with whatever the command returned as its error: the backend's
+// { code, message, params }, shown in the page's language, or a plain string.
 export function errorText(err) {
   if (typeof err === 'string') return err;
+  const known = backendMsg(err);
+  if (known) return String(known);
   if (err?.message) return err.message;
   try {
     return JSON.stringify(err);
   } catch {
     return String(err);
   }
+}
+
+// An Error for a backend refusal that keeps its msg(), so a banner follows a language switch.
+function backendError(err) {
+  const error = new Error(errorText(err));
+  const known = backendMsg(err);
+  if (known) error.text = known;
+  return error;
 }
 
 export function createTauriTransport({ address, room, name, key }) {
@@ -75,7 +88,13 @@ export function createTauriTransport({ address, room, name, key }) {
         break;
       case 'closed':
         stopped = true;
-        events.emit('close', { code: payload.code ?? 1006, reason: payload.reason ?? '', willRetry: false });
+        events.emit('close', {
+          code: payload.code ?? 1006,
+          reason: payload.reason ?? '',
+          reasonCode: payload.reasonCode,
+          reasonParams: payload.reasonParams,
+          willRetry: false,
+        });
         unlisten?.();
         break;
       default:
@@ -95,9 +114,9 @@ export function createTauriTransport({ address, room, name, key }) {
       } catch (err) {
         unlisten?.();
         unlisten = null;
-        throw new Error(errorText(err));
+        throw backendError(err);
       }
-      if (stopped) throw new Error('The call was left while connecting.');
+      if (stopped) throw new LocalizedError('session.leftWhileConnecting');
       opened = true;
       events.emit('open', { reconnected: false });
     },

@@ -1,6 +1,7 @@
 'use strict';
 
 import { Emitter } from '../emitter.js';
+import { LocalizedError, msg } from '../i18n/index.js';
 import { parseAddress, relayUrl } from '../address.js';
 
 // The browser transport: one plain WebSocket to the relay. It has the same interface as the app's
@@ -45,7 +46,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
   let livenessTimer = null;
 
   function describeFailure(detail) {
-    return `Could not reach ${target.address} (tried ${url.replace(/\?.*$/, '')}): ${detail}.`;
+    return new LocalizedError('session.unreachable', { address: target.address, url: url.replace(/\?.*$/, ''), reason: detail });
   }
 
   function openSocket() {
@@ -57,7 +58,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
         if (settled) return;
         settled = true;
         ws.close();
-        reject(new Error(describeFailure(`no answer within ${CONNECT_TIMEOUT_MS / 1000} seconds`)));
+        reject(describeFailure(msg('session.noAnswerWithin', { seconds: CONNECT_TIMEOUT_MS / 1000 })));
       }, CONNECT_TIMEOUT_MS);
 
       ws.addEventListener('open', () => {
@@ -76,7 +77,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
         if (!settled) {
           settled = true;
           // The browser hides the cause of a failed handshake; say what we know.
-          reject(new Error(describeFailure('the connection was refused or nothing is listening there')));
+          reject(describeFailure(msg('session.refusedOrNothing')));
           return;
         }
         if (ws === socket) handleClose(ev.code, ev.reason);
@@ -108,7 +109,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       stopLiveness();
       socket = null;
       ws.close();
-      handleClose(1006, `no answer from the host for ${Math.round((now - heardAt) / 1000)} seconds`);
+      handleClose(1006, msg('session.silentFor', { seconds: Math.round((now - heardAt) / 1000) }));
       return;
     }
     if (probedAt === null && selfId && now - heardAt > PROBE_AFTER_MS && ws.readyState === WebSocket.OPEN) {
@@ -176,7 +177,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       if (stopped) return;
       if (attempt >= RETRY_LIMIT) {
         stopped = true;
-        events.emit('close', { code: 1006, reason: `gave up after ${RETRY_LIMIT} attempts to reconnect`, willRetry: false });
+        events.emit('close', { code: 1006, reason: msg('session.gaveUp', { count: RETRY_LIMIT }), willRetry: false });
       } else {
         scheduleRetry(1006, 'reconnect failed');
       }
@@ -192,7 +193,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       everOpened = true;
       if (stopped) {
         socket?.close(1000);
-        throw new Error('The call was left while connecting.');
+        throw new LocalizedError('session.leftWhileConnecting');
       }
       events.emit('open', { reconnected: false });
     },

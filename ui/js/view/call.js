@@ -2,6 +2,7 @@
 
 import { rateQuality } from '../call/stats.js';
 import { peerLabels } from './roster.js';
+import { applyStatic, onLanguageChange, t } from '../i18n/index.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
 // device pickers, duration, the share box when hosting, and leave.
@@ -47,13 +48,13 @@ const HYSTERESIS = 0.75;
 const RELEASE = 0.55;
 // The speaking highlight stays on through short pauses between words.
 const SPEAKING_HOLD_MS = 400;
-const STATE_LABELS = {
-  new: 'Connecting',
-  connecting: 'Connecting',
-  connected: 'Connected',
-  disconnected: 'Reconnecting',
-  failed: 'Failed',
-  closed: 'Left',
+const STATE_TEXTS = {
+  new: 'call.state.connecting',
+  connecting: 'call.state.connecting',
+  connected: 'call.state.connected',
+  disconnected: 'call.state.reconnecting',
+  failed: 'call.state.failed',
+  closed: 'call.state.left',
 };
 
 const tiles = new Map();
@@ -66,6 +67,17 @@ let copyTimer = null;
 // the next frame.
 const meter = { level: 0, step: 0, muted: false, wantStep: 0, wantMuted: false };
 let levelFrame = 0;
+// The last of what each draw was given, to draw it again in another language.
+const last = { call: null, participants: null, stats: null, devices: null, muted: false, copied: '' };
+
+onLanguageChange(() => {
+  if (last.call) showCall(last.call);
+  if (last.participants) renderParticipants(last.participants, { quiet: true });
+  if (last.stats) updateQuality(last.stats);
+  if (last.devices) renderDevices(last.devices);
+  setMuted(last.muted);
+  if (copyStatus.textContent && last.copied) copyStatus.textContent = t(last.copied);
+});
 
 export function initCall(callbacks) {
   handlers = callbacks;
@@ -106,25 +118,29 @@ async function copyShareAddress() {
   clearTimeout(copyTimer);
   try {
     await navigator.clipboard.writeText(text);
-    copyStatus.textContent = 'Copied';
+    last.copied = 'call.copied';
+    copyStatus.textContent = t(last.copied);
   } catch {
     // Clipboard access can be refused; selecting the text lets people copy it themselves.
     const range = document.createRange();
     range.selectNodeContents(shareAddress);
     window.getSelection()?.removeAllRanges();
     window.getSelection()?.addRange(range);
-    copyStatus.textContent = 'Press Ctrl+C to copy';
+    last.copied = 'call.copyManual';
+    copyStatus.textContent = t(last.copied);
   }
   copyTimer = setTimeout(() => { copyStatus.textContent = ''; }, 3000);
 }
 
-export function showCall({ room, address, hosting, shareInfo }) {
+export function showCall(call) {
+  const { room, address, hosting, shareInfo } = call;
+  last.call = call;
   callScreen.hidden = false;
-  callTitle.textContent = hosting ? 'You are hosting' : 'In call';
-  const roomLabel = room && room !== 'lobby' ? `Room ${room}` : 'Main room';
-  callRoom.textContent = hosting ? roomLabel : `${roomLabel} on ${address}`;
-  leaveButton.textContent = hosting ? 'End call' : 'Leave';
-  leaveButton.setAttribute('aria-label', hosting ? 'End the call for everyone' : 'Leave the call');
+  callTitle.textContent = t(hosting ? 'call.hostingTitle' : 'call.title');
+  const roomLabel = room && room !== 'lobby' ? t('call.room', { room }) : t('call.mainRoom');
+  callRoom.textContent = hosting ? roomLabel : t('call.roomOn', { room: roomLabel, address });
+  leaveButton.textContent = t(hosting ? 'call.end' : 'call.leave');
+  leaveButton.setAttribute('aria-label', t(hosting ? 'call.endLabel' : 'call.leaveLabel'));
   share.hidden = !shareInfo;
   if (shareInfo) {
     shareAddress.textContent = shareInfo.address;
@@ -134,7 +150,7 @@ export function showCall({ room, address, hosting, shareInfo }) {
     // for people on those networks.
     const others = (shareInfo.addresses ?? []).filter((a) => a !== shareInfo.address);
     shareMore.hidden = others.length === 0;
-    shareMore.textContent = others.length ? `Also reachable at ${others.join(', ')}` : '';
+    shareMore.textContent = others.length ? t('call.alsoAt', { addresses: others.join(', ') }) : '';
   }
 }
 
@@ -186,6 +202,7 @@ function initials(name) {
 
 function createTile(id, self) {
   const node = template.content.firstElementChild.cloneNode(true);
+  applyStatic(node);
   const tile = {
     node,
     avatar: node.querySelector('.avatar'),
@@ -218,23 +235,26 @@ function createTile(id, self) {
 }
 
 // Keeps one tile per participant, updating in place so sliders keep focus while states change.
-export function renderParticipants({ selfName, selfSource, selfState = '', selfDataState = '', muted, peers }) {
+export function renderParticipants(given, { quiet = false } = {}) {
+  const { selfName, selfSource, selfState = '', selfDataState = '', muted, peers } = given;
+  last.participants = given;
   const wanted = new Set(['self', ...peers.map((p) => String(p.id))]);
   const news = [];
   for (const [key, tile] of tiles) {
     if (!wanted.has(key)) {
-      news.push(`${tile.name.textContent} left the call.`);
+      news.push(t('call.peerLeft', { name: tile.name.textContent }));
       tile.node.remove();
       tiles.delete(key);
     }
   }
-  const labels = peerLabels(selfName || 'Guest', `${selfName || 'Guest'} (you)`, peers);
+  const guest = t('call.guest');
+  const labels = peerLabels(selfName || guest, t('call.you', { name: selfName || guest }), peers, guest);
   // Screen-reader users cannot see tiles come and go; tell them (not on the first render).
   const firstRender = tiles.size === 0;
   for (const p of peers) {
-    if (!firstRender && !tiles.has(String(p.id))) news.push(`${labels.get(String(p.id))} joined the call.`);
+    if (!firstRender && !tiles.has(String(p.id))) news.push(t('call.peerJoined', { name: labels.get(String(p.id)) }));
   }
-  if (news.length) announcer.textContent = news.join(' ');
+  if (news.length && !quiet) announcer.textContent = news.join(' ');
   const rows = [{ id: 'self', name: selfName, self: true, source: selfSource, stateText: selfState, dataState: selfDataState }, ...peers];
   let previous = null;
   for (const row of rows) {
@@ -251,15 +271,15 @@ export function renderParticipants({ selfName, selfSource, selfState = '', selfD
   }
   if (alone.hidden !== peers.length > 0) alone.hidden = peers.length > 0;
   const people = peers.length + 1;
-  setText(callCount, people === 1 ? 'just you' : `${people} people`);
+  setText(callCount, people === 1 ? t('call.justYou') : t('call.people', { count: people }));
 }
 
 function updateTile(tile, row, muted, label) {
-  const name = row.name || 'Guest';
+  const name = row.name || t('call.guest');
   setText(tile.initials, initials(name));
   if (row.self) {
-    setText(tile.name, `${name} (you)`);
-    setText(tile.state, row.stateText || (muted ? 'Muted' : 'Mic on'));
+    setText(tile.name, t('call.you', { name }));
+    setText(tile.state, row.stateText || t(muted ? 'call.mutedState' : 'call.micOn'));
     setAttr(tile.state, 'data-state', row.dataState || (muted ? 'muted' : 'connected'));
     setAttr(tile.node, 'data-muted', String(muted));
     setText(tile.qualityText, row.source);
@@ -270,14 +290,15 @@ function updateTile(tile, row, muted, label) {
   setText(tile.name, shown);
   const connected = row.connectionState === 'connected';
   // A muted peer is still connected; muted is the more useful thing to show.
-  setText(tile.state, connected && row.muted ? 'Muted' : STATE_LABELS[row.connectionState] ?? row.connectionState);
+  const stateKey = connected && row.muted ? 'call.mutedState' : STATE_TEXTS[row.connectionState];
+  setText(tile.state, stateKey ? t(stateKey) : row.connectionState);
   setAttr(tile.state, 'data-state', connected && row.muted ? 'muted' : row.connectionState);
   setAttr(tile.node, 'data-muted', String(Boolean(row.muted)));
   setText(tile.safetyCode, row.safetyCode ?? '');
   if (tile.safety.hidden !== !row.safetyCode) tile.safety.hidden = !row.safetyCode;
-  setText(tile.volumeLabel, `Volume for ${shown}`);
+  setText(tile.volumeLabel, t('call.volumeFor', { name: shown }));
   const percent = String(Math.round(row.volume * 100));
-  setAttr(tile.slider, 'aria-valuetext', `${percent}%`);
+  setAttr(tile.slider, 'aria-valuetext', t('call.percent', { value: percent }));
   if (document.activeElement !== tile.slider && tile.slider.value !== percent) tile.slider.value = percent;
 }
 
@@ -342,28 +363,31 @@ function drawLevels() {
 }
 
 function formatQuality(summary) {
-  if (!summary) return 'Measuring…';
+  if (!summary) return t('call.quality.measuring');
   const parts = [];
-  parts.push(summary.rttMs != null ? `${Math.round(summary.rttMs)} ms` : '– ms');
-  parts.push(summary.lossPct != null ? `${summary.lossPct.toFixed(summary.lossPct < 10 ? 1 : 0)}% loss` : '–% loss');
-  parts.push(summary.inKbps != null ? `${Math.round(summary.inKbps)} kbps` : '– kbps');
+  parts.push(summary.rttMs != null ? t('call.quality.rtt', { ms: Math.round(summary.rttMs) }) : t('call.quality.rttNone'));
+  const loss = summary.lossPct != null ? Number(summary.lossPct.toFixed(summary.lossPct < 10 ? 1 : 0)) : null;
+  parts.push(loss !== null ? t('call.quality.loss', { pct: loss }) : t('call.quality.lossNone'));
+  parts.push(summary.inKbps != null ? t('call.quality.rate', { kbps: Math.round(summary.inKbps) }) : t('call.quality.rateNone'));
   return parts.join(' · ');
 }
 
 export function updateQuality(statsById) {
+  last.stats = statsById;
   for (const [key, tile] of tiles) {
     if (key === 'self') continue;
     const summary = statsById[key];
     setText(tile.qualityText, formatQuality(summary));
     const quality = rateQuality(summary);
     setAttr(tile.dot, 'data-quality', quality);
-    setAttr(tile.quality, 'title', `Round-trip time, packet loss and incoming bitrate (${quality})`);
+    setAttr(tile.quality, 'title', t('call.quality.title', { quality: t(`call.quality.${quality}`) }));
   }
 }
 
 export function setMuted(muted) {
   muteButton.setAttribute('aria-pressed', String(muted));
-  muteLabel.textContent = muted ? 'Unmute' : 'Mute';
+  last.muted = muted;
+  setText(muteLabel, t(muted ? 'call.unmute' : 'call.mute'));
 }
 
 function fillSelect(select, devices, selectedId, fallbackLabel) {
@@ -371,22 +395,24 @@ function fillSelect(select, devices, selectedId, fallbackLabel) {
   devices.forEach((device, index) => {
     const option = document.createElement('option');
     option.value = device.deviceId;
-    option.textContent = device.label || `${fallbackLabel} ${index + 1}`;
+    option.textContent = device.label || t('call.deviceN', { device: fallbackLabel, n: index + 1 });
     select.append(option);
   });
   if (devices.some((d) => d.deviceId === selectedId)) select.value = selectedId;
 }
 
-export function renderDevices({ inputs, outputs, inputId, outputId, canPickOutput, tone }) {
+export function renderDevices(given) {
+  const { inputs, outputs, inputId, outputId, canPickOutput, tone } = given;
+  last.devices = given;
   if (tone) {
-    fillSelect(inputDevice, [{ deviceId: '', label: 'Test tone (440 Hz)' }], '', 'Test tone');
+    fillSelect(inputDevice, [{ deviceId: '', label: t('call.testToneDevice') }], '', t('call.testTone'));
     inputDevice.disabled = true;
   } else {
-    fillSelect(inputDevice, inputs, inputId, 'Microphone');
+    fillSelect(inputDevice, inputs, inputId, t('call.microphone'));
     inputDevice.disabled = inputs.length === 0;
   }
   outputField.hidden = !canPickOutput || outputs.length === 0;
-  if (canPickOutput) fillSelect(outputDevice, outputs, outputId, 'Speaker');
+  if (canPickOutput) fillSelect(outputDevice, outputs, outputId, t('call.speaker'));
 }
 
 // Moving focus to the heading tells screen readers the screen changed, without putting a
@@ -411,6 +437,7 @@ export function resetCall() {
   micMeter.dataset.muted = 'false';
   share.hidden = true;
   copyStatus.textContent = '';
+  Object.assign(last, { call: null, participants: null, stats: null, devices: null, copied: '' });
   clearTimeout(copyTimer);
   hideCall();
 }

@@ -1,6 +1,8 @@
 'use strict';
 
 import { generatePasscode } from '../passcode.js';
+import { DEFAULT_PORT } from '../address.js';
+import { currentLanguage, onLanguageChange, t, tNodes } from '../i18n/index.js';
 
 // The home screen: name, hosting (app) or the host this page came from (browser), join by IP,
 // recent hosts.
@@ -32,24 +34,38 @@ const modeNote = document.getElementById('mode-note');
 const hostTitle = document.getElementById('host-title');
 
 const busyButtons = [hostButton, joinButton, joinServedButton];
+// What is drawn from state rather than from the catalogue alone, kept to draw it again in another
+// language: the mode, the busy label's key, the recent hosts.
+const shown = { appMode: true, servedHost: '', busyKey: '', recent: null };
+
+onLanguageChange(() => {
+  describeMode();
+  setHomeBusy(Boolean(shown.busyKey), shown.busyKey);
+  if (shown.recent) renderRecent(...shown.recent);
+});
+
+function describeMode() {
+  if (shown.appMode) return;
+  hostTitle.textContent = t('home.thisHost');
+  modeNote.textContent = t('top.browserMode');
+  if (shown.servedHost) {
+    const address = document.createElement('span');
+    address.className = 'served-address';
+    address.textContent = shown.servedHost;
+    servedText.replaceChildren(...tNodes('home.servedBy', {}, { address }));
+  } else {
+    servedText.textContent = t('home.servedNone', { port: String(DEFAULT_PORT) });
+  }
+}
 
 export function initHome({ appMode, servedHost, onHost, onJoin, onJoinServed, onNameChange }) {
   hostApp.hidden = !appMode;
   hostBrowser.hidden = appMode;
+  Object.assign(shown, { appMode, servedHost });
   if (!appMode) {
-    hostTitle.textContent = 'This host';
-    if (servedHost) {
-      servedText.textContent = 'This page is served by the host at ';
-      const address = document.createElement('span');
-      address.className = 'served-address';
-      address.textContent = servedHost;
-      servedText.append(address, '.');
-      joinAddress.value = servedHost;
-    } else {
-      servedText.textContent = 'Open this page from a host (http://ADDRESS:47800/) to join its call, or join by IP.';
-      joinServedButton.hidden = true;
-    }
-    modeNote.textContent = 'Browser mode';
+    if (servedHost) joinAddress.value = servedHost;
+    else joinServedButton.hidden = true;
+    describeMode();
   }
 
   if (appMode) offerPasscode();
@@ -139,24 +155,29 @@ export function showHomeError(message) {
   homeError.textContent = message || '';
 }
 
-export function setHomeBusy(busy, label = '') {
+// `labelKey` names what the pressed buttons say meanwhile ('home.connecting').
+export function setHomeBusy(busy, labelKey = '') {
+  shown.busyKey = busy ? labelKey : '';
   for (const button of busyButtons) button.disabled = busy;
-  hostButton.textContent = busy && label ? label : 'Host';
-  joinButton.textContent = busy && label ? label : 'Join';
+  hostButton.textContent = busy && labelKey ? t(labelKey) : t('home.host');
+  joinButton.textContent = busy && labelKey ? t(labelKey) : t('home.join');
 }
 
 function describeWhen(at) {
   const minutes = Math.round((Date.now() - at) / 60000);
-  if (!Number.isFinite(minutes) || minutes < 1) return 'just now';
-  if (minutes < 60) return `${minutes} min ago`;
+  if (!Number.isFinite(minutes) || minutes < 1) return t('home.justNow');
+  const ago = new Intl.RelativeTimeFormat(currentLanguage(), { numeric: 'auto', style: 'short' });
+  if (minutes < 60) return ago.format(-minutes, 'minute');
   const hours = Math.round(minutes / 60);
-  if (hours < 24) return `${hours} h ago`;
+  if (hours < 24) return ago.format(-hours, 'hour');
   const days = Math.round(hours / 24);
-  if (days < 7) return days === 1 ? 'yesterday' : `${days} days ago`;
-  return new Date(at).toLocaleDateString();
+  if (days < 7) return ago.format(-days, 'day');
+  return new Date(at).toLocaleDateString(currentLanguage());
 }
 
-export function renderRecent(hosts, { onPick, onForget }) {
+export function renderRecent(hosts, handlers) {
+  const { onPick, onForget } = handlers;
+  shown.recent = [hosts, handlers];
   recentList.replaceChildren();
   recent.hidden = hosts.length === 0;
   for (const host of hosts) {
@@ -165,15 +186,17 @@ export function renderRecent(hosts, { onPick, onForget }) {
     const join = document.createElement('button');
     join.type = 'button';
     join.className = 'recent-join';
-    const label = host.room && host.room !== 'lobby' ? `${host.address} · ${host.room}` : host.address;
-    join.setAttribute('aria-label', `Join ${label}`);
+    const label = host.room && host.room !== 'lobby'
+      ? t('home.recentWithRoom', { address: host.address, room: host.room })
+      : host.address;
+    join.setAttribute('aria-label', t('home.recentJoin', { host: label }));
     const address = document.createElement('span');
     address.className = 'recent-address';
     address.textContent = host.address;
     if (label !== host.address) {
       const roomName = document.createElement('span');
       roomName.className = 'recent-room';
-      roomName.textContent = `room ${host.room}`;
+      roomName.textContent = t('home.recentRoom', { room: host.room });
       address.append(roomName);
     }
     const when = document.createElement('span');
@@ -185,7 +208,7 @@ export function renderRecent(hosts, { onPick, onForget }) {
     forget.type = 'button';
     forget.className = 'recent-forget';
     forget.textContent = '×';
-    forget.setAttribute('aria-label', `Forget ${label}`);
+    forget.setAttribute('aria-label', t('home.recentForget', { host: label }));
     forget.addEventListener('click', () => onForget(host));
     item.append(join, forget);
     recentList.append(item);

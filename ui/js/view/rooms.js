@@ -5,6 +5,7 @@
 // runs while the home screen shows and stops when it hides.
 
 import { invoke, errorText } from '../transport/tauri.js';
+import { onLanguageChange, t } from '../i18n/index.js';
 
 const homeScreen = document.getElementById('home-screen');
 const section = document.getElementById('lan-rooms');
@@ -20,7 +21,8 @@ const rooms = new Map(); // id -> room, as the backend sends it
 let channel = null;
 let hintTimer = null;
 let joinListed = null;
-let askingFor = ''; // the id whose passcode form is open, kept across redraws
+let askingFor = '';
+let failed = null; // why the list could not start, to say again in another language // the id whose passcode form is open, kept across redraws
 // Start and stop reach the backend in the order they were asked: a quick leave-and-return to the
 // home screen must not end with the new list stopped by the old stop.
 let backend = Promise.resolve();
@@ -35,6 +37,10 @@ export function initRooms({ appMode, onJoin }) {
   section.hidden = !appMode;
   if (!appMode) return;
   joinListed = onJoin;
+  onLanguageChange(() => {
+    if (rooms.size) render();
+    if (failed) failure.textContent = errorText(failed);
+  });
   new MutationObserver(followHome).observe(homeScreen, { attributes: true, attributeFilter: ['hidden'] });
   followHome();
 }
@@ -56,11 +62,13 @@ async function startBrowsing() {
   rooms.clear();
   render();
   failure.textContent = '';
+  failed = null;
   try {
     await inOrder('browse_rooms', { rooms: mine });
   } catch (err) {
     if (mine !== channel) return;
     channel = null;
+    failed = err;
     failure.textContent = errorText(err);
   }
 }
@@ -120,8 +128,7 @@ function render() {
 }
 
 function peopleText(count) {
-  if (count === 0) return 'nobody yet';
-  return count === 1 ? '1 person' : `${count} people`;
+  return count === 0 ? t('rooms.nobody') : t('rooms.people', { count });
 }
 
 function renderRoom(room) {
@@ -131,9 +138,11 @@ function renderRoom(room) {
   const join = document.createElement('button');
   join.type = 'button';
   join.className = 'lan-room-join';
-  const host = room.host || 'Someone';
-  const lockText = room.keyRequired ? ', passcode needed' : '';
-  join.setAttribute('aria-label', `Join ${host}'s room ${room.room}, ${peopleText(room.people)}${lockText}`);
+  const host = room.host || t('rooms.someone');
+  const label = t(room.keyRequired ? 'rooms.joinLabelKey' : 'rooms.joinLabel', {
+    host, room: room.room, people: peopleText(room.people),
+  });
+  join.setAttribute('aria-label', label);
   const names = document.createElement('span');
   names.className = 'lan-room-names';
   const hostName = document.createElement('span');
@@ -150,7 +159,7 @@ function renderRoom(room) {
   if (room.keyRequired) join.append(lockIcon());
   const compatible = room.version === 1;
   join.disabled = !compatible;
-  if (!compatible) join.title = 'This host runs a different version of Tincan.';
+  if (!compatible) join.title = t('rooms.otherVersion');
   join.addEventListener('click', () => pick(room));
   item.append(join);
   if (askingFor === room.id) item.append(passcodeForm(room));
@@ -196,7 +205,7 @@ function passcodeForm(room) {
   const label = document.createElement('label');
   const inputId = 'lan-room-key-input';
   label.htmlFor = inputId;
-  label.textContent = 'Passcode';
+  label.textContent = t('home.passcode');
   const input = document.createElement('input');
   input.id = inputId;
   input.type = 'password';
@@ -206,7 +215,7 @@ function passcodeForm(room) {
   const submit = document.createElement('button');
   submit.type = 'submit';
   submit.className = 'button small primary';
-  submit.textContent = 'Join';
+  submit.textContent = t('home.join');
   form.append(label, input, submit);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();

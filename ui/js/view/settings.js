@@ -3,8 +3,10 @@
 import { parseIceServers } from '../settings.js';
 import { isTalkKey, keyLabel } from '../talk.js';
 import { shortcutSupport } from '../talk-keys.js';
+import { onLanguageChange, t } from '../i18n/index.js';
 
-// The settings dialog. It edits a copy of the settings and hands back the new ones on Save.
+// The settings dialog. It edits a copy of the settings and hands back the new ones on Save. The
+// language is shown at once when picked, and put back if the dialog is closed without saving.
 
 const openButton = document.getElementById('open-settings');
 const dialog = document.getElementById('settings-dialog');
@@ -25,15 +27,30 @@ const talkKeyName = document.getElementById('set-talk-key-name');
 const talkKeyButton = document.getElementById('set-talk-key');
 const talkCapture = document.getElementById('set-talk-capture');
 const talkGlobal = document.getElementById('set-talk-global');
+const languageSelect = document.getElementById('set-language');
 
 let current = null;
 let onSave = null;
 let talkKey = '';
 let capturing = false;
+let saved = false;
+let previewLanguage = () => {};
+// The note under the key button as [key, params], to say again in another language.
+let captureNote = null;
+let appInfoText = null;
 
-export function initSettings({ appMode, getSettings, saveSettings, info }) {
+export function initSettings({ appMode, getSettings, saveSettings, info, applyLanguage }) {
   nativeField.hidden = !appMode;
   onSave = saveSettings;
+  previewLanguage = applyLanguage;
+  languageSelect.addEventListener('change', () => previewLanguage(languageSelect.value));
+  onLanguageChange(() => {
+    talkKeyButton.textContent = t(capturing ? 'settings.pressKey' : 'settings.changeKey');
+    talkCapture.textContent = captureNote ? t(...captureNote) : '';
+    if (talkKey) talkKeyName.textContent = keyLabel(talkKey);
+    if (appInfoText) appInfo.textContent = t(...appInfoText);
+    if (dialog.open) describeShortcut();
+  });
   if (info) appInfo.textContent = info;
   openButton.addEventListener('click', () => openSettings(getSettings()));
   cancelButton.addEventListener('click', () => dialog.close());
@@ -43,10 +60,11 @@ export function initSettings({ appMode, getSettings, saveSettings, info }) {
     submit();
   });
   dialog.addEventListener('close', () => {
-    stopCapture('');
+    if (!saved && current && languageSelect.value !== current.language) previewLanguage(current.language);
+    stopCapture(null);
     openButton.focus();
   });
-  talkKeyButton.addEventListener('click', () => (capturing ? stopCapture('') : startCapture()));
+  talkKeyButton.addEventListener('click', () => (capturing ? stopCapture(null) : startCapture()));
   // Capture phase: the key goes to the capture, not to the dialog (Escape would close it).
   dialog.addEventListener('keydown', captureKey, true);
   dialog.addEventListener('cancel', (ev) => {
@@ -57,15 +75,20 @@ export function initSettings({ appMode, getSettings, saveSettings, info }) {
 function startCapture() {
   capturing = true;
   talkKeyButton.setAttribute('aria-pressed', 'true');
-  talkKeyButton.textContent = 'Press a key…';
-  talkCapture.textContent = 'Press the key to use. Escape cancels.';
+  talkKeyButton.textContent = t('settings.pressKey');
+  note(['settings.pressKeyHint', {}]);
 }
 
-function stopCapture(message) {
+function note(text) {
+  captureNote = text;
+  talkCapture.textContent = text ? t(...text) : '';
+}
+
+function stopCapture(text) {
   capturing = false;
   talkKeyButton.removeAttribute('aria-pressed');
-  talkKeyButton.textContent = 'Change key';
-  talkCapture.textContent = message;
+  talkKeyButton.textContent = t('settings.changeKey');
+  note(text);
 }
 
 function captureKey(ev) {
@@ -74,16 +97,16 @@ function captureKey(ev) {
   ev.stopPropagation();
   if (ev.repeat) return;
   if (ev.code === 'Escape') {
-    stopCapture('Kept the key.');
+    stopCapture(['settings.keptKey', {}]);
     return;
   }
   if (!isTalkKey(ev.code)) {
-    talkCapture.textContent = `${ev.key} cannot be the talk key; press another one. Escape cancels.`;
+    note(['settings.refusedKey', { key: ev.key }]);
     return;
   }
   talkKey = ev.code;
   talkKeyName.textContent = keyLabel(talkKey);
-  stopCapture(`The key is now ${keyLabel(talkKey)}.`);
+  stopCapture(['settings.newKey', { key: keyLabel(talkKey) }]);
   talkKeyButton.focus();
 }
 
@@ -91,12 +114,14 @@ function captureKey(ev) {
 async function describeShortcut() {
   const support = await shortcutSupport();
   talkGlobal.textContent = support.global
-    ? 'The key also works while another program is in front. During a call no other program receives it.'
-    : `Works only while Tincan is focused: ${support.reason}`;
+    ? t('settings.globalYes')
+    : t('settings.globalNo', { reason: support.reason });
 }
 
-export function setAppInfo(text) {
-  appInfo.textContent = text;
+/** The version line: a catalogue key and its values. */
+export function setAppInfo(key, params) {
+  appInfoText = [key, params];
+  appInfo.textContent = t(key, params);
 }
 
 function showIceError(message) {
@@ -113,10 +138,12 @@ export function openSettings(settings) {
   lowLatency.checked = settings.lowLatency;
   native.checked = settings.forceNative;
   ice.value = settings.iceServers;
+  languageSelect.value = settings.language;
+  saved = false;
   for (const radio of talkModes) radio.checked = radio.value === settings.talkMode;
   talkKey = settings.talkKey;
   talkKeyName.textContent = keyLabel(talkKey);
-  stopCapture('');
+  stopCapture(null);
   describeShortcut();
   showIceError('');
   dialog.showModal();
@@ -139,9 +166,11 @@ function submit() {
     forceNative: native.checked,
     talkMode: talkModes.find((radio) => radio.checked)?.value ?? 'open',
     talkKey,
+    language: languageSelect.value,
     // Stored pretty-printed so it reads well when the dialog opens again.
     iceServers: parsed.servers.length ? JSON.stringify(parsed.servers, null, 1).replace(/\n\s*/g, ' ') : '',
   };
+  saved = true;
   dialog.close();
   onSave(next, current);
 }

@@ -22,6 +22,8 @@ apt_packages=(
   x11-utils desktop-file-utils pulseaudio pulseaudio-utils nftables
   # push-to-talk test: real X key presses (XTest)
   libxtst6
+  # Korean text in Chromium and WebKitGTK (the Korean UI test and its screenshots)
+  fonts-noto-cjk
   # packaging
   rpm
 )

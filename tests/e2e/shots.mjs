@@ -1,5 +1,6 @@
 // Screenshots of the home and call screens at desktop and phone widths, light and dark.
 // Run inside the network namespace: scripts/netns-run.sh node tests/e2e/shots.mjs [OUT_DIR]
+// TINCAN_LOCALE=ko-KR takes them as a browser set to that language shows them.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startRelay } from './lib/relay.mjs';
@@ -9,6 +10,7 @@ import { joinServed, waitForConnectedPeers, waitForScreen, sleep } from './lib/c
 const out = process.argv[2] || '/tmp/ui-shots';
 const SIZES = { desktop: { width: 1100, height: 720 }, phone: { width: 360, height: 740 } };
 const SCHEMES = ['light', 'dark'];
+const locale = process.env.TINCAN_LOCALE || undefined;
 
 async function shootAll(page, screen) {
   for (const [sizeName, viewport] of Object.entries(SIZES)) {
@@ -28,7 +30,7 @@ await mkdir(out, { recursive: true });
 const relay = await startRelay({ key: 'tea4two' });
 const browser = await launchBrowser();
 try {
-  const me = await openParticipant(browser, relay.page({ tone: '1' }));
+  const me = await openParticipant(browser, relay.page({ tone: '1' }), { locale });
   // A remembered host makes the home screen look as it does after the first call.
   await me.evaluate(() => localStorage.setItem('tincan.recentHosts', JSON.stringify([
     { address: '192.168.1.23:47800', room: '', at: Date.now() - 3600e3 },
@@ -42,7 +44,7 @@ try {
   await waitForScreen(me, 'call');
   const others = [];
   for (const name of ['Bob', 'Chloé Martin', 'Dev']) {
-    const page = await openParticipant(browser, relay.page({ tone: name === 'Bob' ? '1' : '0' }));
+    const page = await openParticipant(browser, relay.page({ tone: name === 'Bob' ? '1' : '0' }), { locale });
     await joinServed(page, { name, key: 'tea4two' });
     others.push(page);
   }

@@ -12,9 +12,8 @@ import {
 import * as home from './view/home.js';
 import * as callView from './view/call.js';
 import { showBanner, clearBanner, bannerMessage, bannerKey } from './view/status.js';
-import {
-  applyLanguage, errorMessage, msg, onLanguageChange, t,
-} from './i18n/index.js';
+import { applyLanguage, msg, onLanguageChange, t } from './i18n/index.js';
+import { describeError } from './i18n/backend.js';
 import { createDevices } from './devices.js';
 import { normalizePasscode } from './passcode.js';
 import { createTalk, selfLabel } from './talk.js';
@@ -170,7 +169,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     watchSession(app.session);
     await app.session.start();
   } catch (err) {
-    await hangup({ message: errorMessage(err), kind: 'error' });
+    await hangup({ message: describeError(err), kind: 'error' });
     return false;
   }
   if (!app.hosting) rememberHost({ address: target.address, room });

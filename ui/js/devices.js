@@ -4,7 +4,8 @@ import * as callView from './view/call.js';
 import { showBanner } from './view/status.js';
 import { saveSettings } from './settings.js';
 import { errorText } from './transport/tauri.js';
-import { errorMessage, msg } from './i18n/index.js';
+import { msg } from './i18n/index.js';
+import { describeError } from './i18n/backend.js';
 
 // Microphone and speaker choice during a call, from the browser or from the native engine when it
 // does the audio. Works on the call state object of app.js.
@@ -71,7 +72,7 @@ export function createDevices({ app, effectiveSettings, renderCall }) {
       renderCall();
       if (app.media.notice) showBanner(app.media.notice, 'warn');
     } catch (err) {
-      showBanner(errorMessage(err), 'error');
+      showBanner(describeError(err), 'error');
     }
     refreshDevices();
   }

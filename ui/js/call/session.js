@@ -49,10 +49,10 @@ export function describeServerError(msg) {
 }
 
 /** Words for the end of the signaling connection: a msg(). */
-export function describeClose({ code, reason, reasonCode, reasonParams }) {
-  // The app backend names its own reasons by code, and a refusal by the relay's error code
-  // instead of the close code.
-  const own = backendMsg({ code: reasonCode, params: reasonParams });
+export function describeClose({ code, reason, error }) {
+  // The app backend gives its own error when it ended the connection, and a refusal by the
+  // relay's error code instead of the close code.
+  const own = backendMsg(error);
   if (own) return own;
   if (typeof code === 'string') return describeServerError({ code, message: reason });
   if (CLOSE_TEXTS[code]) return i18n.msg(CLOSE_TEXTS[code]);

@@ -4,17 +4,20 @@
 // code picks the sentence here, the English message stays the fallback for a code this page
 // does not know (a newer backend, or a plain string from elsewhere).
 
-import { CATALOGUES, msg } from './index.js';
+import { CATALOGUES, errorMessage, msg } from './index.js';
 
 function known(key) {
   return Object.hasOwn(CATALOGUES.en, key);
 }
 
-// Ports and years read as typed, never "47,800": only counts are formatted as numbers.
+// Ports read as typed, never "47,800": only counts are formatted as numbers. An error inside an
+// error (the last failure before giving up) is worded too.
 function plain(params) {
   const out = {};
   for (const [name, value] of Object.entries(params ?? {})) {
-    out[name] = typeof value === 'number' && name !== 'count' ? String(value) : value;
+    if (typeof value === 'number' && name !== 'count') out[name] = String(value);
+    else if (typeof value?.code === 'string') out[name] = backendMsg(value) ?? String(value.message ?? '');
+    else out[name] = value;
   }
   return out;
 }
@@ -30,4 +33,9 @@ export function backendMsg(err) {
     params.reason = msg(`backend.${code}.${cause.cause}`, plain(cause));
   }
   return msg(`backend.${code}`, params);
+}
+
+/** What to show for anything thrown or rejected: a backend error, a LocalizedError, an Error. */
+export function describeError(err) {
+  return backendMsg(err) ?? errorMessage(err);
 }

@@ -91,8 +91,7 @@ export function createTauriTransport({ address, room, name, key }) {
         events.emit('close', {
           code: payload.code ?? 1006,
           reason: payload.reason ?? '',
-          reasonCode: payload.reasonCode,
-          reasonParams: payload.reasonParams,
+          error: payload.error,
           willRetry: false,
         });
         unlisten?.();

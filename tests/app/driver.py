@@ -89,9 +89,10 @@ class Driver:
         return self.run("return await window.__TAURI__.core.invoke(args[0], args[1]);", command, args or {})
 
     def invoke_error(self, command, args=None):
+        """The English message of a command's error ({ code, message, params })."""
         return self.run(
             "try { await window.__TAURI__.core.invoke(args[0], args[1]); return null; }"
-            " catch (e) { return String(e); }",
+            " catch (e) { return typeof e?.message === 'string' ? e.message : String(e); }",
             command,
             args or {},
         )

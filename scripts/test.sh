@@ -33,7 +33,7 @@ step "native engine (tincan-engine): calls between native peers and with Chromiu
 cargo test -p tincan-engine --no-run
 scripts/netns-run.sh cargo test -p tincan-engine
 
-step "web UI in Chromium: calls, mesh, errors, settings (tests/e2e)"
+step "web UI in Chromium: calls, mesh, errors, settings, English and Korean (tests/e2e)"
 tests/e2e/run.sh --with-app
 
 step "the real app under Xvfb: command line and home screen"
@@ -47,6 +47,9 @@ tests/app/remember.py
 
 step "push to talk in the real app through the global shortcut, with the window unfocused"
 TINCAN_SHOTS=artifacts/app-shots tests/app/talk.py
+
+step "the real app on a Korean desktop: home and a call in Korean, no English left, 360 px"
+scripts/netns-run.sh tests/app/korean.py
 
 step "a real call between two apps on the native engine, through tauri-driver"
 scripts/netns-run.sh tests/app/call.py

@@ -26,6 +26,8 @@ pub const MAIN_WINDOW: &str = "main";
 pub struct AppInfo {
     version: String,
     platform: &'static str,
+    /// The system locale from the environment (`ko_KR.UTF-8`), for the page's language.
+    locale: Option<String>,
 }
 
 /// What `launch_options` returns: the command line, and whether the asking page is the window's
@@ -54,12 +56,13 @@ pub fn launch_options<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>)
     }
 }
 
-/// The app's version and the operating system it runs on.
+/// The app's version, the operating system it runs on and the system's language.
 #[tauri::command]
 pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
     AppInfo {
         version: app.package_info().version.to_string(),
         platform: std::env::consts::OS,
+        locale: crate::locale::system_locale(),
     }
 }
 

@@ -9,6 +9,7 @@ mod discovery;
 mod engine;
 mod error;
 mod host;
+mod locale;
 mod page;
 mod shortcut;
 mod signal;

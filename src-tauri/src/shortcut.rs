@@ -24,6 +24,12 @@ pub struct ShortcutSupport {
     pub global: bool,
     /// Why not, when `global` is false.
     pub reason: Option<String>,
+    /// Why not, as a code the page words in its language (`backend.shortcut.<code>`).
+    #[serde(rename = "reasonCode", skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<&'static str>,
+    /// The system's own words inside the reason, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 impl ShortcutSupport {
@@ -31,13 +37,17 @@ impl ShortcutSupport {
         Self {
             global: true,
             reason: None,
+            reason_code: None,
+            detail: None,
         }
     }
 
-    fn no(reason: impl Into<String>) -> Self {
+    fn no((code, reason): Blocked, detail: Option<String>) -> Self {
         Self {
             global: false,
-            reason: Some(reason.into()),
+            reason: Some(reason),
+            reason_code: Some(code),
+            detail,
         }
     }
 }
@@ -61,28 +71,35 @@ impl TalkShortcut {
     }
 }
 
+/// Why a global shortcut cannot work: a code for the page and plain English words.
+type Blocked = (&'static str, String);
+
 /// Why this desktop session cannot have global shortcuts, from its environment: Wayland gives
 /// no program the keys pressed in another, and X11 needs a display.
 fn session_blocks(
     session_type: Option<&str>,
     wayland: Option<&str>,
     x11: Option<&str>,
-) -> Option<String> {
+) -> Option<Blocked> {
     let on_wayland = session_type.is_some_and(|kind| kind.eq_ignore_ascii_case("wayland"))
         || wayland.is_some_and(|name| !name.is_empty());
     if on_wayland {
-        return Some(
+        return Some((
+            "wayland",
             "this is a Wayland session, where a program cannot see keys pressed in other programs."
                 .into(),
-        );
+        ));
     }
     if cfg!(target_os = "linux") && !x11.is_some_and(|name| !name.is_empty()) {
-        return Some("there is no X11 display to take the key from.".into());
+        return Some((
+            "no-display",
+            "there is no X11 display to take the key from.".into(),
+        ));
     }
     None
 }
 
-fn env_blocks() -> Option<String> {
+fn env_blocks() -> Option<Blocked> {
     let var = |name| std::env::var(name).ok();
     session_blocks(
         var("XDG_SESSION_TYPE").as_deref(),
@@ -130,7 +147,9 @@ fn release<R: Runtime>(shortcuts: &GlobalShortcut<R>, old: Shortcut) {
 /// Whether a global talk key can work in this session, before any call.
 #[tauri::command]
 pub fn talk_shortcut_support() -> ShortcutSupport {
-    env_blocks().map_or_else(ShortcutSupport::yes, ShortcutSupport::no)
+    env_blocks().map_or_else(ShortcutSupport::yes, |blocked| {
+        ShortcutSupport::no(blocked, None)
+    })
 }
 
 /// Makes `key` the global talk key, or with `null` gives the key back to the other programs.
@@ -151,7 +170,7 @@ pub fn talk_shortcut<R: Runtime>(
         return Ok(ShortcutSupport::yes());
     };
     if let Some(reason) = env_blocks() {
-        return Ok(ShortcutSupport::no(reason));
+        return Ok(ShortcutSupport::no(reason, None));
     }
     let registered = shortcuts.on_shortcut(shortcut, |app, _, event| {
         let pressed = event.state == ShortcutState::Pressed;
@@ -164,9 +183,15 @@ pub fn talk_shortcut<R: Runtime>(
             state.replace(Some(shortcut));
             Ok(ShortcutSupport::yes())
         }
-        Err(error) => Ok(ShortcutSupport::no(format!(
-            "the key could not be taken from the system ({error}); another program may use it."
-        ))),
+        Err(error) => Ok(ShortcutSupport::no(
+            (
+                "taken",
+                format!(
+                    "the key could not be taken from the system ({error}); another program may use it."
+                ),
+            ),
+            Some(error.to_string()),
+        )),
     }
 }
 
@@ -176,7 +201,8 @@ mod tests {
 
     #[test]
     fn wayland_sessions_are_named() {
-        let reason = session_blocks(Some("wayland"), None, Some(":0")).unwrap();
+        let (code, reason) = session_blocks(Some("wayland"), None, Some(":0")).unwrap();
+        assert_eq!(code, "wayland");
         assert!(reason.contains("Wayland"), "{reason}");
         assert!(session_blocks(Some("x11"), Some("wayland-0"), Some(":0")).is_some());
         assert!(session_blocks(Some("tty"), Some(""), Some(":0")).is_none());
@@ -186,9 +212,9 @@ mod tests {
     #[test]
     fn x11_needs_a_display() {
         assert!(session_blocks(Some("x11"), None, Some(":0")).is_none());
-        assert!(session_blocks(None, None, None)
-            .unwrap()
-            .contains("X11 display"));
+        let (code, reason) = session_blocks(None, None, None).unwrap();
+        assert_eq!(code, "no-display");
+        assert!(reason.contains("X11 display"), "{reason}");
     }
 
     #[test]

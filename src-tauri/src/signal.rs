@@ -20,7 +20,10 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
-use crate::{address::HostAddress, error::Error};
+use crate::{
+    address::HostAddress,
+    error::{Cause, Error},
+};
 
 mod close;
 mod event;
@@ -138,8 +141,8 @@ impl Session {
 
 /// How one connection ended.
 enum End {
-    /// Closed for good; emit `closed` with this.
-    Closed(CloseCode, String),
+    /// Closed for good; emit `closed` with this, and the app's own error when it ended it.
+    Closed(CloseCode, String, Option<Error>),
     /// Lost without a closing word from the relay: reconnect.
     Dropped,
     /// The app asked to leave.
@@ -153,9 +156,9 @@ async fn run(
     emit: Emit,
 ) {
     loop {
-        let (code, reason) = match serve(&mut socket, &mut commands, &emit).await {
-            End::Closed(code, reason) => (code, reason),
-            End::Left => (CloseCode::Number(1000), "left the call".to_owned()),
+        let (code, reason, error) = match serve(&mut socket, &mut commands, &emit).await {
+            End::Closed(code, reason, error) => (code, reason, error),
+            End::Left => (CloseCode::Number(1000), "left the call".to_owned(), None),
             End::Dropped => match reconnect(&target, &mut commands, &emit).await {
                 Ok(fresh) => {
                     socket = fresh;
@@ -165,7 +168,12 @@ async fn run(
                 Err(end) => end,
             },
         };
-        emit(SignalEvent::Closed { code, reason });
+        let error = error.and_then(|error| serde_json::to_value(error).ok());
+        emit(SignalEvent::Closed {
+            code,
+            reason,
+            error,
+        });
         return;
     }
 }
@@ -182,7 +190,7 @@ async fn serve(
     // A fatal relay error (bad passcode, room full, ...) means the close that follows is final.
     let mut fatal: Option<(String, String)> = None;
     let end_of_stream = |fatal: Option<(String, String)>| match fatal {
-        Some((code, message)) => End::Closed(CloseCode::Relay(code), message),
+        Some((code, message)) => End::Closed(CloseCode::Relay(code), message, None),
         None => End::Dropped,
     };
     loop {
@@ -210,9 +218,9 @@ async fn serve(
                         // Let tungstenite finish the closing handshake it has started.
                         let _ = timeout(CLOSE_TIMEOUT, async { while socket.next().await.is_some() {} }).await;
                         return match fatal {
-                            Some((code, message)) => End::Closed(CloseCode::Relay(code), message),
+                            Some((code, message)) => End::Closed(CloseCode::Relay(code), message, None),
                             None if reconnects_after(code) => End::Dropped,
-                            None => End::Closed(CloseCode::Number(code), reason),
+                            None => End::Closed(CloseCode::Number(code), reason, None),
                         };
                     }
                     Some(Ok(_)) => {}
@@ -264,7 +272,7 @@ async fn refuse(socket: &mut Socket, code: u16) -> End {
         while let Some(Ok(_)) = socket.next().await {}
     })
     .await;
-    End::Closed(CloseCode::Number(code), reason)
+    End::Closed(CloseCode::Number(code), reason, Some(Error::TooMuchData))
 }
 
 /// Retries with exponential backoff until connected, left, or [`GIVE_UP_AFTER`] has passed.
@@ -272,18 +280,16 @@ async fn reconnect(
     target: &Target,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &Emit,
-) -> Result<Socket, (CloseCode, String)> {
-    let left = || (CloseCode::Number(1000), "left the call".to_owned());
+) -> Result<Socket, (CloseCode, String, Option<Error>)> {
+    let left = || (CloseCode::Number(1000), "left the call".to_owned(), None);
     let started = Instant::now();
     let mut delay = FIRST_BACKOFF;
     let mut attempt = 0;
-    let mut last_error = String::from("the connection dropped");
+    let mut last_error = Error::NotConnected;
     loop {
         if started.elapsed() + delay > GIVE_UP_AFTER {
-            return Err((
-                CloseCode::Number(ABNORMAL),
-                format!("Lost the connection to the host and could not reconnect: {last_error}"),
-            ));
+            let error = Error::GaveUp(Box::new(last_error));
+            return Err((CloseCode::Number(ABNORMAL), error.to_string(), Some(error)));
         }
         attempt += 1;
         emit(SignalEvent::Reconnecting {
@@ -298,7 +304,7 @@ async fn reconnect(
             .ok_or_else(left)?
         {
             Ok(socket) => return Ok(socket),
-            Err(error) => last_error = error.to_string(),
+            Err(error) => last_error = error,
         }
         delay = (delay * 2).min(MAX_BACKOFF);
     }
@@ -326,10 +332,11 @@ async fn answer_while<F: Future>(
 
 /// Opens the WebSocket, within [`CONNECT_TIMEOUT`].
 async fn connect(target: &Target) -> Result<Socket, Error> {
-    let unreachable = |reason: String| Error::Unreachable {
+    let unreachable = |(cause, reason): (Cause, String)| Error::Unreachable {
         address: target.address.clone(),
         url: target.shown_url.clone(),
         reason,
+        cause,
     };
     let attempt = tokio_tungstenite::connect_async_with_config(
         target.url.as_str(),
@@ -337,34 +344,41 @@ async fn connect(target: &Target) -> Result<Socket, Error> {
         true,
     );
     match timeout(CONNECT_TIMEOUT, attempt).await {
-        Err(_) => Err(unreachable(format!(
-            "no answer within {} seconds",
-            CONNECT_TIMEOUT.as_secs()
+        Err(_) => Err(unreachable((
+            Cause::Timeout {
+                seconds: CONNECT_TIMEOUT.as_secs(),
+            },
+            format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
         ))),
         Ok(Err(error)) => Err(unreachable(describe(&error))),
         Ok(Ok((socket, _response))) => Ok(socket),
     }
 }
 
-/// Plain words for why a connection attempt failed.
-fn describe(error: &tungstenite::Error) -> String {
+/// Why a connection attempt failed, by cause and in plain words.
+fn describe(error: &tungstenite::Error) -> (Cause, String) {
     use std::io::ErrorKind;
     match error {
         tungstenite::Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused => "connection refused".into(),
-            ErrorKind::TimedOut => "the connection timed out".into(),
+            ErrorKind::ConnectionRefused => (Cause::Refused, "connection refused".into()),
+            ErrorKind::TimedOut => (Cause::TimedOut, "the connection timed out".into()),
             ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
-                "no route to that address".into()
+                (Cause::NoRoute, "no route to that address".into())
             }
             ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-                "the connection was reset".into()
+                (Cause::Reset, "the connection was reset".into())
             }
-            _ => io.to_string(),
+            _ => (Cause::Other, io.to_string()),
         },
-        tungstenite::Error::Http(response) => format!(
-            "it answered HTTP {} instead of opening a call; is it a Tincan host?",
-            response.status()
+        tungstenite::Error::Http(response) => (
+            Cause::NotTincan {
+                status: response.status().as_u16(),
+            },
+            format!(
+                "it answered HTTP {} instead of opening a call; is it a Tincan host?",
+                response.status()
+            ),
         ),
-        other => other.to_string(),
+        other => (Cause::Other, other.to_string()),
     }
 }

@@ -103,3 +103,44 @@ test('plurals and numbers follow the language', () => {
   assert.equal(t('session.retrying', { seconds: 4, attempt: 2 }).startsWith('호스트와의 연결이 끊어졌어요. 4초 후에'), true);
   applyLanguage('en');
 });
+
+test('every error code the app backend sends has its sentence', async () => {
+  const read = (file) => readFileSync(path.join(ROOT, 'src-tauri/src', file), 'utf8');
+  const errors = read('error.rs');
+  const codes = [...errors.matchAll(/Self::\w+(?:\s*\{\s*\.\.\s*\}|\(_\))?\s*=>\s*"([a-z-]+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 12, `found ${codes.length} codes`);
+  const kebab = (name) => name.replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase());
+  const causeBody = /pub enum Cause \{([\s\S]*?)\n\}/.exec(errors)[1];
+  const causes = [...causeBody.matchAll(/^ {4}([A-Z]\w+)/gm)].map((m) => kebab(m[1])).filter((c) => c !== 'other');
+  assert.ok(causes.length >= 6, `found ${causes.length} causes`);
+  const shortcuts = [...read('shortcut.rs').matchAll(/\(\s*"([a-z-]+)",/g)].map((m) => m[1]);
+  assert.deepEqual(shortcuts.sort(), ['no-display', 'taken', 'wayland']);
+  const wanted = [
+    ...codes.map((code) => `backend.${code}`),
+    ...causes.map((cause) => `backend.unreachable.${cause}`),
+    ...shortcuts.map((code) => `backend.shortcut.${code}`),
+  ];
+  assert.deepEqual(wanted.filter((key) => !Object.hasOwn(en, key)), []);
+
+  const { backendMsg } = await import('../../ui/js/i18n/backend.js');
+  const lost = {
+    code: 'gave-up',
+    message: 'Lost the connection to the host and could not reconnect: …',
+    params: {
+      reason: {
+        code: 'unreachable',
+        message: '…',
+        params: { address: '10.0.0.2:47800', url: 'ws://10.0.0.2:47800/ws/lobby', reason: 'connection refused', cause: { cause: 'refused' } },
+      },
+    },
+  };
+  applyLanguage('ko');
+  assert.equal(
+    String(backendMsg(lost)),
+    '호스트와의 연결이 끊어졌고 다시 연결하지 못했어요: 10.0.0.2:47800에 연결하지 못했어요(시도한 주소: ws://10.0.0.2:47800/ws/lobby): 연결이 거부됨',
+  );
+  // A port is a port, not a number to group.
+  assert.match(String(backendMsg({ code: 'already-hosting', message: '', params: { port: 47800 } })), /47800번 포트/);
+  applyLanguage('en');
+  assert.equal(backendMsg({ code: 'from-a-newer-app', message: 'x' }), null);
+});

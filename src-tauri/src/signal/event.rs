@@ -28,6 +28,10 @@ pub enum SignalEvent {
         code: CloseCode,
         /// Plain words: the close reason or the error message.
         reason: String,
+        /// When the app itself ended the connection, its error as commands return it
+        /// (`{ code, message, params }`), for the page to word in its language.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<serde_json::Value>,
     },
 }
 
@@ -59,16 +63,27 @@ mod tests {
         assert_eq!(
             json(SignalEvent::Closed {
                 code: CloseCode::Number(1001),
-                reason: "bye".into()
+                reason: "bye".into(),
+                error: None,
             }),
             serde_json::json!({"kind": "closed", "code": 1001, "reason": "bye"})
         );
         assert_eq!(
             json(SignalEvent::Closed {
                 code: CloseCode::Relay("bad-key".into()),
-                reason: "no".into()
+                reason: "no".into(),
+                error: None,
             }),
             serde_json::json!({"kind": "closed", "code": "bad-key", "reason": "no"})
+        );
+        let own = serde_json::json!({"code": "too-much-data", "message": "m", "params": {}});
+        assert_eq!(
+            json(SignalEvent::Closed {
+                code: CloseCode::Number(1009),
+                reason: "m".into(),
+                error: Some(own.clone()),
+            }),
+            serde_json::json!({"kind": "closed", "code": 1009, "reason": "m", "error": own})
         );
     }
 }

@@ -42,9 +42,11 @@ fn host_room_serves_a_relay_that_others_can_join() {
         .unwrap_err();
     assert_eq!(
         again,
-        json!(format!(
-            "Already hosting on port {port}; stop hosting first"
-        ))
+        json!({
+            "code": "already-hosting",
+            "message": format!("Already hosting on port {port}; stop hosting first"),
+            "params": {"port": port},
+        })
     );
 
     app.invoke("stop_hosting", json!({})).unwrap();

@@ -17,6 +17,16 @@ use crate::harness::Harness;
 const SIXTY_MIB: u64 = 60 << 20;
 const TOO_MUCH: &str = "The host sent too much data; left the call";
 
+/// The `closed` event after the app cut off a host that sent too much, with the app's own error.
+fn too_much(code: u16) -> Value {
+    json!({
+        "kind": "closed",
+        "code": code,
+        "reason": TOO_MUCH,
+        "error": {"code": "too-much-data", "message": TOO_MUCH, "params": {}},
+    })
+}
+
 /// A server on loopback that greets one client with `welcome`, then runs `attack` on the
 /// plain TCP stream beneath the WebSocket.
 async fn hostile_server<F, Fut>(attack: F) -> (u16, tokio::task::JoinHandle<u64>)
@@ -135,10 +145,7 @@ fn a_60_mib_frame_is_refused_at_its_header() {
         }
         stream_payload(tcp, SIXTY_MIB).await
     });
-    assert_eq!(
-        closed,
-        json!({"kind": "closed", "code": 1009, "reason": TOO_MUCH})
-    );
+    assert_eq!(closed, too_much(1009));
 }
 
 #[test]
@@ -165,10 +172,7 @@ fn a_60_mib_message_in_small_fragments_is_refused_early() {
         }
         written
     });
-    assert_eq!(
-        closed,
-        json!({"kind": "closed", "code": 1009, "reason": TOO_MUCH})
-    );
+    assert_eq!(closed, too_much(1009));
 }
 
 #[test]
@@ -195,10 +199,7 @@ fn a_flood_of_frames_is_cut_off_after_a_few_reach_the_page() {
     let closed = app.wait_for("closed", |e| e["kind"] == "closed");
     let took = started.elapsed();
     let sent = runtime.block_on(server).unwrap();
-    assert_eq!(
-        closed,
-        json!({"kind": "closed", "code": 1008, "reason": TOO_MUCH})
-    );
+    assert_eq!(closed, too_much(1008));
     let passed = messages(&app);
     eprintln!("flood: {sent} frames sent, {passed} passed to the page, closed after {took:?}");
     // The burst (200) plus 100 a second until the cut, plus the welcome; at 1,000/s the cut

@@ -76,7 +76,8 @@ fn join_room_relays_frames_both_ways_in_order() {
     let after = app
         .invoke("send_signal", json!({"text": "{}"}))
         .unwrap_err();
-    assert_eq!(after, json!("Not connected to a room"));
+    assert_eq!(after["code"], "not-connected");
+    assert_eq!(after["message"], "Not connected to a room");
     app.invoke("stop_hosting", json!({})).unwrap();
 }
 
@@ -90,12 +91,17 @@ fn join_room_to_nothing_fails_fast_naming_what_was_tried() {
         json!({"address": format!("127.0.0.1:{port}"), "name": "Ann"}),
     );
     assert!(started.elapsed() < Duration::from_secs(5));
+    let error = error.unwrap_err();
     assert_eq!(
-        error.unwrap_err(),
+        error["message"],
         json!(format!(
             "Could not reach 127.0.0.1:{port} (tried ws://127.0.0.1:{port}/ws/lobby): connection refused"
         ))
     );
+    // The page words it from the code and its values.
+    assert_eq!(error["code"], "unreachable");
+    assert_eq!(error["params"]["address"], format!("127.0.0.1:{port}"));
+    assert_eq!(error["params"]["cause"], json!({"cause": "refused"}));
     assert!(
         app.events().is_empty(),
         "no events for a failed join: {:?}",
@@ -121,10 +127,14 @@ fn join_room_gives_up_on_a_silent_host_after_the_connect_timeout() {
         "took {took:?}"
     );
     assert_eq!(
-        error,
+        error["message"],
         json!(format!(
             "Could not reach 127.0.0.1:{port} (tried ws://127.0.0.1:{port}/ws/team): no answer within 5 seconds"
         ))
+    );
+    assert_eq!(
+        error["params"]["cause"],
+        json!({"cause": "timeout", "seconds": 5})
     );
     drop(silent);
 }
@@ -137,10 +147,10 @@ fn join_room_rejects_bad_input_before_connecting() {
             "join_room",
             json!({"address": address, "room": room, "name": "Ann"}),
         )
-        .unwrap_err()
-        .as_str()
-        .unwrap()
-        .to_owned()
+        .unwrap_err()["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
     assert_eq!(
         join("10.0.0.5:99999", Value::Null),
@@ -155,7 +165,7 @@ fn join_room_rejects_bad_input_before_connecting() {
             json!({"address": "127.0.0.1", "name": "x".repeat(40)}),
         )
         .unwrap_err();
-    assert!(long_name
+    assert!(long_name["message"]
         .as_str()
         .unwrap()
         .contains("at most 32 characters"));

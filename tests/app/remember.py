@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What a person set survives a restart of the real app: the name, a recent host, push-to-talk
-mode and key, low latency and a processing switch. The app runs under its own Xvfb with its own
+mode and key, low latency, a processing switch and the language. The app runs under its own Xvfb with its own
 HOME and XDG dirs (WebKitGTK keeps localStorage under XDG_DATA_HOME); the test sets everything
 through the UI, joins a headless relay on loopback so the host is remembered, quits the app the
 way logging out does (SIGTERM), starts it again with the same dirs and reads it all back.
@@ -41,6 +41,9 @@ def saved(d):
         " echo: on('set-echo'), noise: on('set-noise'), gain: on('set-gain'), lowLatency: on('set-low-latency'),"
         " talkMode: document.querySelector('input[name=\"talk-mode\"]:checked')?.value ?? null,"
         " talkKey: document.getElementById('set-talk-key-name').textContent,"
+        " language: document.getElementById('set-language').value,"
+        " lang: document.documentElement.lang,"
+        " title: document.getElementById('home-title').textContent,"
         "};"
         "document.getElementById('settings-cancel').click();"
         "return out;"
@@ -62,6 +65,13 @@ def set_everything(d, relay_port):
     d.click("#set-talk-ptt")
     d.click("#set-talk-key")
     d.press("k")
+    # Korean, picked as a person picks from the list: the page changes at once.
+    d.run(
+        "const pick = document.getElementById('set-language');"
+        "pick.value = 'ko';"
+        "pick.dispatchEvent(new Event('change', { bubbles: true }));"
+    )
+    wait_until("the page in Korean", lambda: d.run("return document.documentElement.lang;") == "ko", timeout=5)
     d.click("#settings-save")
 
 
@@ -110,6 +120,9 @@ def main():
             "lowLatency": True,
             "talkMode": "push-to-talk",
             "talkKey": "K",
+            "language": "ko",
+            "lang": "ko",
+            "title": "같은 네트워크의 누구와도 대화하세요",
         }
         for key, want in expected.items():
             try:

@@ -11,6 +11,7 @@ use crate::{
     cli::LaunchOptions,
     error::Error,
     host::{HostInfo, Hosting},
+    phone::PhoneServing,
     signal::{Session, SignalEvent, Target},
     state::AppState,
 };
@@ -68,7 +69,8 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
 
 /// Starts the in-process relay on every IPv4 interface and returns what to share.
 #[tauri::command]
-pub async fn host_room(
+pub async fn host_room<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     name: Option<String>,
     port: Option<u16>,
@@ -90,7 +92,8 @@ pub async fn host_room(
             port: running.info().port,
         });
     }
-    let mut hosting = Hosting::start(port, room, key).await?;
+    let phones = PhoneServing::prepare(&app, &host_name);
+    let mut hosting = Hosting::start(port, room, key, phones).await?;
     hosting.announce(&host_name);
     let info = hosting.info().clone();
     if let Err((error, extra)) = state.keep_hosting(page, hosting) {

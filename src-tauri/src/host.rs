@@ -9,7 +9,11 @@ use serde::Serialize;
 use tauri::async_runtime::{self, JoinHandle};
 use tokio::sync::oneshot;
 
-use crate::{address::DEFAULT_PORT, error::Error};
+use crate::{
+    address::DEFAULT_PORT,
+    error::Error,
+    phone::{self, PhoneJoin, PhoneServing},
+};
 
 /// People in a room the app hosts: in a full mesh each laptop encodes and decodes for everyone
 /// else, and past eight that costs every one of them more than the call is worth. The headless
@@ -35,6 +39,9 @@ pub struct HostInfo {
     /// `ip:port` (`[v6]:port` for IPv6) for every address other machines may reach, best
     /// guess first.
     pub addresses: Vec<String>,
+    /// The link, QR code and certificate fingerprint for joining from a phone's browser; `None`
+    /// when the relay serves no HTTPS (no certificate could be had) or no address is shared.
+    pub phone: Option<PhoneJoin>,
 }
 
 /// A running in-process relay.
@@ -49,16 +56,21 @@ pub struct Hosting {
 impl Hosting {
     /// Binds the relay and starts serving. `port` defaults to [`DEFAULT_PORT`]; when it is
     /// taken the next ports are tried, then any free one. Port 0 asks for any free one at once.
+    /// With `phones`, the same port also serves the UI over HTTPS.
     pub async fn start(
         port: Option<u16>,
         room: String,
         key: Option<String>,
+        phones: Option<PhoneServing>,
     ) -> Result<Self, Error> {
         let key = key.filter(|k| !k.is_empty());
+        let identity = phones.as_ref().map(|p| p.identity.clone());
         let config = tincan_relay::Config {
             key: key.clone(),
             max_peers_per_room: ROOM_CAP,
             ui_dir: None,
+            ui_files: phones.map(|p| p.files),
+            tls: identity.clone(),
             ..Default::default()
         };
         let mut last_error = None;
@@ -77,11 +89,17 @@ impl Hosting {
             Error::HostFailed(last_error.map_or_else(|| "no port to try".into(), |e| e.to_string()))
         })?;
         let local = relay.local_addr();
+        let addresses = share_addresses(local, tincan_relay::lan_addresses());
+        let phone = identity
+            .as_ref()
+            .zip(addresses.first())
+            .and_then(|(id, first)| phone::join_info(first, &room, key.as_deref(), id));
         let info = HostInfo {
             port: local.port(),
             room,
             key,
-            addresses: share_addresses(local, tincan_relay::lan_addresses()),
+            addresses,
+            phone,
         };
         let occupancy = relay.occupancy();
         let (shutdown, stopped) = oneshot::channel::<()>();

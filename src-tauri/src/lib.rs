@@ -11,6 +11,7 @@ mod error;
 mod host;
 mod locale;
 mod page;
+mod phone;
 mod shortcut;
 mod signal;
 mod state;

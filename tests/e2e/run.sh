@@ -28,5 +28,5 @@ scripts/netns-run.sh node --test --test-concurrency=1 "${files[@]}"
 if [[ $with_app -eq 1 ]]; then
   # The app embeds ui/ when it is built, so build it after any UI change.
   cargo build -p tincan
-  scripts/netns-run.sh xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 tests/e2e/app-call.mjs tests/e2e/app-talk.mjs
+  scripts/netns-run.sh xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-concurrency=1 tests/e2e/app-call.mjs tests/e2e/app-talk.mjs tests/e2e/app-phone.mjs
 fi

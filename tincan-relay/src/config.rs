@@ -2,7 +2,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-/// How a relay behaves: limits, keepalive, passcode and the optional web UI folder.
+use crate::{static_ui::UiFiles, tls::TlsIdentity};
+
+/// How a relay behaves: limits, keepalive, passcode, the optional web UI and HTTPS.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Most peers one room holds; the next one is refused with `room-full`.
@@ -25,6 +27,11 @@ pub struct Config {
     pub outbound_queue: usize,
     /// Folder served at `/` (the web UI); `None` serves nothing there.
     pub ui_dir: Option<PathBuf>,
+    /// UI files held in memory, served at `/` in place of `ui_dir` (the app's bundled UI).
+    pub ui_files: Option<UiFiles>,
+    /// Certificate for HTTPS and `wss://` on the same port as plain HTTP; `None` speaks plain
+    /// HTTP only. A connection whose first byte opens a TLS handshake gets TLS.
+    pub tls: Option<TlsIdentity>,
     /// How long a new connection may take to send its whole request head; then it is closed.
     pub header_timeout: Duration,
     /// Most connections still in their HTTP handshake (accepted, not yet upgraded or answered);
@@ -65,6 +72,8 @@ impl Default for Config {
             rate_burst: 200,
             outbound_queue: 256,
             ui_dir: None,
+            ui_files: None,
+            tls: None,
             header_timeout: Duration::from_secs(5),
             max_pending_handshakes: 128,
             max_connections_per_address: 32,

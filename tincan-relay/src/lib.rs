@@ -34,6 +34,7 @@ mod refusal_log;
 mod room;
 mod server;
 mod static_ui;
+mod tls;
 
 pub use address::lan_addresses;
 pub use announce::Announcing;
@@ -42,3 +43,5 @@ pub use error::{Error, Result};
 pub use occupancy::Occupancy;
 pub use protocol::PROTOCOL_VERSION;
 pub use server::Relay;
+pub use static_ui::{UiFile, UiFiles};
+pub use tls::{default_dir as default_tls_dir, Fingerprint, TlsError, TlsIdentity};

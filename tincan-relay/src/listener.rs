@@ -1,5 +1,6 @@
-//! The accept loop: every TCP connection passes the gate, then hyper serves it with a header-read
-//! timeout, keeps WebSocket upgrades working and winds down on shutdown.
+//! The accept loop: every TCP connection passes the gate, goes through a TLS handshake when it
+//! opens one (with a certificate configured), then hyper serves it with a header-read timeout,
+//! keeps WebSocket upgrades working and winds down on shutdown.
 
 use std::{
     io,
@@ -24,8 +25,9 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower_service::Service;
 
 use crate::{
-    gate::{AddressSlot, Admitted, Gate, Subnet},
+    gate::{AddressSlot, Admitted, Gate, PendingSlot, Subnet},
     refusal_log::RefusalLog,
+    tls::{self, OpenFailure, Opened, TlsIdentity},
 };
 
 /// How long an HTTP exchange still in progress at shutdown may take to finish.
@@ -45,8 +47,18 @@ pub(crate) struct Acceptor {
     pub(crate) gate: Gate,
     pub(crate) log: RefusalLog,
     pub(crate) header_timeout: Duration,
+    pub(crate) tls: Option<TlsIdentity>,
     pub(crate) shutdown: CancellationToken,
     pub(crate) tracker: TaskTracker,
+}
+
+/// How a request reached the relay, in each request's extensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// Plain HTTP.
+    Plain,
+    /// HTTPS: the request came through a finished TLS handshake.
+    Tls,
 }
 
 impl Acceptor {
@@ -91,6 +103,8 @@ impl Acceptor {
                 router: self.router.clone(),
                 log: self.log.clone(),
                 shutdown: self.shutdown.clone(),
+                tls: self.tls.clone(),
+                handshake_timeout: self.header_timeout,
             };
             self.tracker
                 .spawn(connection.serve(http.clone(), tcp, addr, admitted));
@@ -113,10 +127,13 @@ struct Connection {
     router: Router,
     log: RefusalLog,
     shutdown: CancellationToken,
+    tls: Option<TlsIdentity>,
+    /// How long the first byte and the TLS handshake may take together.
+    handshake_timeout: Duration,
 }
 
 impl Connection {
-    /// Serves the connection's one request; an upgraded socket lives on in its own task.
+    /// Opens TLS when the client starts a handshake, then serves HTTP on the result.
     async fn serve(
         self,
         http: http1::Builder,
@@ -125,11 +142,66 @@ impl Connection {
         admitted: Admitted,
     ) {
         let Admitted { address, pending } = admitted;
+        let Some(identity) = self.tls.clone() else {
+            let stream = Tracked {
+                stream: tcp,
+                slot: address,
+            };
+            return self
+                .serve_http(http, stream, addr, pending, Via::Plain)
+                .await;
+        };
         let subnet = address.subnet();
-        let io = TokioIo::new(Tracked {
-            stream: tcp,
-            _slot: address,
-        });
+        // The handshake counts as pending, so the cap and the eviction of the oldest cover it.
+        let opened = tokio::select! {
+            opened = tls::open(tcp, &identity, self.handshake_timeout) => opened,
+            () = pending.evicted.cancelled() => {
+                self.log.refused(subnet, "handshake still pending when newer connections needed room");
+                return;
+            }
+            () = self.shutdown.cancelled() => return,
+        };
+        match opened {
+            Ok(Opened::Plain(tcp)) => {
+                let stream = Tracked {
+                    stream: tcp,
+                    slot: address,
+                };
+                self.serve_http(http, stream, addr, pending, Via::Plain)
+                    .await;
+            }
+            Ok(Opened::Tls(tls)) => {
+                let stream = Tracked {
+                    stream: tls,
+                    slot: address,
+                };
+                self.serve_http(http, stream, addr, pending, Via::Tls).await;
+            }
+            Err(OpenFailure::Timeout) => {
+                self.log.refused(
+                    subnet,
+                    "no finished TLS handshake within the header timeout",
+                );
+            }
+            Err(OpenFailure::Handshake(err)) => {
+                tracing::debug!(%addr, "TLS handshake failed: {err}");
+            }
+        }
+    }
+
+    /// Serves the connection's one request; an upgraded socket lives on in its own task.
+    async fn serve_http<S>(
+        self,
+        http: http1::Builder,
+        stream: Tracked<S>,
+        addr: SocketAddr,
+        pending: PendingSlot,
+        via: Via,
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let subnet = stream.slot.subnet();
+        let io = TokioIo::new(stream);
         let router = self.router;
         let answered = Arc::new(AtomicBool::new(false));
         let seen = Arc::clone(&answered);
@@ -137,6 +209,7 @@ impl Connection {
             seen.store(true, Ordering::Relaxed);
             // Handlers read the client's address from here, as with axum's own server.
             request.extensions_mut().insert(ConnectInfo(addr));
+            request.extensions_mut().insert(via);
             router.clone().call(request)
         });
         let conn = http.serve_connection(io, service).with_upgrades();
@@ -172,12 +245,13 @@ impl Connection {
 
 /// A TCP stream that holds its place in the gate's counts until it is closed, through an upgrade
 /// to a WebSocket and for as long as that lives.
-struct Tracked {
-    stream: TcpStream,
-    _slot: AddressSlot,
+struct Tracked<S> {
+    stream: S,
+    /// Released when the socket closes.
+    slot: AddressSlot,
 }
 
-impl AsyncRead for Tracked {
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -187,7 +261,7 @@ impl AsyncRead for Tracked {
     }
 }
 
-impl AsyncWrite for Tracked {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

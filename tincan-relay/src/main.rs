@@ -1,18 +1,13 @@
 //! `tincan-relay`: the signaling relay as a headless program.
 
-use std::{
-    io::Write,
-    net::{IpAddr, SocketAddr},
-    path::PathBuf,
-    process::ExitCode,
-    time::Duration,
-};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::Parser;
-use tincan_relay::{Config, Relay};
+use tincan_relay::{Config, Relay, TlsIdentity};
 use tracing_subscriber::EnvFilter;
 
 mod lan;
+mod startup;
 
 /// Signaling relay for Tincan voice calls on the local network.
 ///
@@ -106,7 +101,19 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     ui: Option<PathBuf>,
 
-    /// Seconds a new connection may take to send its request head before it is closed.
+    /// Also serve HTTPS (and `wss://`) on the same port, so phones and other devices can join
+    /// from a browser, which gives the microphone to secure pages only. The self-signed
+    /// certificate is made on first use and kept in --tls-dir.
+    #[arg(long)]
+    tls: bool,
+
+    /// Folder for the certificate and its private key (kept 0600); default
+    /// `$XDG_DATA_HOME/tincan-relay` (`~/.local/share/tincan-relay`).
+    #[arg(long, value_name = "DIR", requires = "tls")]
+    tls_dir: Option<PathBuf>,
+
+    /// Seconds a new connection may take to send its request head (or finish its TLS
+    /// handshake) before it is closed.
     #[arg(long, value_name = "SECS", default_value_t = defaults().header_timeout.as_secs_f64())]
     header_timeout: f64,
 
@@ -171,7 +178,9 @@ impl Args {
         if !(self.ping_rate.is_finite() && self.ping_rate > 0.0) {
             return Err("--ping-rate must be a positive number".to_owned());
         }
+        let tls = self.tls_identity()?;
         Ok(Config {
+            tls,
             max_peers_per_room: self.max_peers,
             max_connections: self.max_connections,
             max_message_bytes: self.max_message_bytes,
@@ -190,10 +199,27 @@ impl Args {
             key_max_delay,
             key_failures_per_minute: self.key_failures_per_minute,
             ui_dir: self.ui.clone(),
+            ui_files: None,
             header_timeout,
             max_pending_handshakes: self.max_pending_handshakes,
             max_connections_per_address: self.max_connections_per_address,
         })
+    }
+
+    /// The certificate for `--tls`, loaded from its folder or made there.
+    fn tls_identity(&self) -> Result<Option<TlsIdentity>, String> {
+        if !self.tls {
+            return Ok(None);
+        }
+        let dir = self
+            .tls_dir
+            .clone()
+            .or_else(tincan_relay::default_tls_dir)
+            .ok_or("--tls needs --tls-dir: neither XDG_DATA_HOME nor HOME is set")?;
+        let name = self.name.as_deref().unwrap_or("a relay");
+        TlsIdentity::load_or_create(&dir, name)
+            .map(Some)
+            .map_err(|err| format!("--tls: {err}"))
     }
 
     /// The passcode from whichever of its three sources was given (`variable` is the
@@ -272,6 +298,7 @@ async fn main() -> ExitCode {
         }
     };
     let has_ui = config.ui_dir.is_some();
+    let fingerprint = config.tls.as_ref().map(TlsIdentity::fingerprint);
     let shutdown = shutdown_signal();
     let relay = match Relay::bind(args.listen, config).await {
         Ok(relay) => relay,
@@ -281,7 +308,7 @@ async fn main() -> ExitCode {
         }
     };
     let addr = relay.local_addr();
-    if let Err(err) = announce(addr, has_ui) {
+    if let Err(err) = startup::print(addr, has_ui, fingerprint) {
         eprintln!("tincan-relay: cannot write to stdout: {err}");
     }
     let announcing = lan::start(&args, &relay);
@@ -298,58 +325,6 @@ async fn main() -> ExitCode {
             eprintln!("tincan-relay: {err}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Prints the startup lines; scripts read the first one to learn the port.
-fn announce(addr: SocketAddr, has_ui: bool) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "listening on ws://{addr}/ws")?;
-    out.flush()?;
-    let shared = share_addresses(addr);
-    if shared.is_empty() {
-        writeln!(
-            out,
-            "not shared: {} is reachable from this machine only",
-            addr.ip()
-        )?;
-    }
-    for ip in &shared {
-        let target = SocketAddr::new(*ip, addr.port());
-        writeln!(out, "share: ws://{target}/ws")?;
-        if has_ui {
-            writeln!(out, "share: http://{target}/")?;
-        }
-    }
-    if has_ui {
-        let local = SocketAddr::new(loopback_for(addr.ip()), addr.port());
-        writeln!(out, "open: http://{local}/")?;
-    }
-    out.flush()
-}
-
-/// Addresses other machines could use to reach a relay bound to `addr`.
-fn share_addresses(addr: SocketAddr) -> Vec<IpAddr> {
-    let ip = addr.ip();
-    if ip.is_loopback() {
-        return Vec::new();
-    }
-    if !ip.is_unspecified() {
-        return vec![ip];
-    }
-    // 0.0.0.0 accepts IPv4 only; [::] usually accepts both.
-    tincan_relay::lan_addresses()
-        .into_iter()
-        .filter(|candidate| ip.is_ipv6() || candidate.is_ipv4())
-        .collect()
-}
-
-fn loopback_for(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) if !v4.is_unspecified() => ip,
-        IpAddr::V6(v6) if !v6.is_unspecified() => ip,
-        IpAddr::V4(_) => IpAddr::from([127, 0, 0, 1]),
-        IpAddr::V6(_) => IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
     }
 }
 

@@ -7,10 +7,13 @@ use axum::{
         ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
         ConnectInfo, Path, Query, State,
     },
-    http::StatusCode,
+    http::{
+        header::{CACHE_CONTROL, CONTENT_TYPE},
+        StatusCode,
+    },
     response::{IntoResponse, Response},
     routing::get,
-    Router,
+    Extension, Router,
 };
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -23,7 +26,7 @@ use crate::{
     error::{Error, Result},
     fd_limit,
     gate::{Gate, GateLimits},
-    listener::Acceptor,
+    listener::{Acceptor, Via},
     occupancy::Occupancy,
     protocol,
     refusal_log::RefusalLog,
@@ -137,6 +140,7 @@ impl Relay {
                 .saturating_add(self.config.max_pending_handshakes),
         });
         let header_timeout = self.config.header_timeout;
+        let state_tls = self.config.tls.clone();
         // One log for refusals at accept and in the WebSocket, so a guesser cannot flood it.
         let refusals = RefusalLog::default();
         let state = AppState {
@@ -153,10 +157,18 @@ impl Relay {
             gate,
             log: refusals,
             header_timeout,
+            tls: state_tls,
             shutdown: token.clone(),
             tracker: tracker.clone(),
         };
-        tracing::info!(addr = %self.local_addr, "relay serving");
+        match &acceptor.tls {
+            Some(identity) => tracing::info!(
+                addr = %self.local_addr,
+                sha256 = %identity.fingerprint(),
+                "relay serving, HTTPS and plain HTTP on one port"
+            ),
+            None => tracing::info!(addr = %self.local_addr, "relay serving"),
+        }
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down");
@@ -177,19 +189,38 @@ impl Relay {
 
 fn router(state: AppState) -> Router {
     let ui_dir = state.shared.config.ui_dir.clone();
+    let ui_files = state.shared.config.ui_files.clone();
     let app = Router::new()
         .route("/healthz", get(healthz))
+        .route("/certificate", get(certificate))
         .route("/ws", get(join_lobby))
         .route("/ws/{room}", get(join_room))
         .with_state(state);
-    match ui_dir {
-        Some(dir) => app.fallback_service(static_ui::service(dir)),
-        None => app,
+    match (ui_files, ui_dir) {
+        (Some(files), _) => app.fallback_service(static_ui::embedded(files)),
+        (None, Some(dir)) => app.fallback_service(static_ui::service(dir)),
+        (None, None) => app,
     }
 }
 
 async fn healthz() -> &'static str {
     "ok\n"
+}
+
+/// The fingerprint of the certificate this very connection was served with, for a page to show
+/// next to the one the host shows; plain HTTP connections have none.
+async fn certificate(State(state): State<AppState>, Extension(via): Extension<Via>) -> Response {
+    match (via, &state.shared.config.tls) {
+        (Via::Tls, Some(identity)) => {
+            let body = serde_json::json!({ "sha256": identity.fingerprint().grouped() });
+            let headers = [
+                (CONTENT_TYPE, "application/json"),
+                (CACHE_CONTROL, "no-store"),
+            ];
+            (headers, body.to_string()).into_response()
+        }
+        _ => (StatusCode::NOT_FOUND, "not served over TLS\n").into_response(),
+    }
 }
 
 async fn join_lobby(

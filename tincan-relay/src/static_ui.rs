@@ -1,13 +1,17 @@
-//! The web UI served at `/` by `--ui`: the folder's files with the app's Content-Security-Policy
-//! and hardening headers, and nothing whose path has a part starting with a dot (`.git/`, `.env`).
+//! The web UI served at `/`: a folder's files (`--ui`) or files an embedding program holds in
+//! memory (the app's bundled UI), with the app's Content-Security-Policy and hardening headers,
+//! and nothing whose path has a part starting with a dot (`.git/`, `.env`).
 
-use std::path::PathBuf;
+use std::{fmt, path::PathBuf, sync::Arc};
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{
-        header::{CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS},
-        HeaderValue, StatusCode,
+        header::{
+            CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+            X_CONTENT_TYPE_OPTIONS,
+        },
+        HeaderValue, Method, StatusCode, Uri,
     },
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -28,6 +32,67 @@ pub(crate) fn service(dir: PathBuf) -> Router {
     Router::new()
         .fallback_service(ServeDir::new(dir))
         .layer(middleware::from_fn(guard))
+}
+
+/// One file of an in-memory UI.
+#[derive(Debug, Clone)]
+pub struct UiFile {
+    /// The file's contents.
+    pub bytes: Vec<u8>,
+    /// Its media type, as sent in `Content-Type`.
+    pub mime_type: String,
+}
+
+type Lookup = dyn Fn(&str) -> Option<UiFile> + Send + Sync;
+
+/// UI files looked up by path (without the leading `/`; `index.html` for `/`), for a program
+/// that carries its UI inside its own binary.
+#[derive(Clone)]
+pub struct UiFiles(Arc<Lookup>);
+
+impl UiFiles {
+    /// Files found by `lookup`; it returns `None` for a path it does not hold.
+    pub fn new(lookup: impl Fn(&str) -> Option<UiFile> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(lookup))
+    }
+}
+
+impl fmt::Debug for UiFiles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("UiFiles(..)")
+    }
+}
+
+/// A router that serves in-memory `files` for any path, with the headers on every answer.
+pub(crate) fn embedded(files: UiFiles) -> Router {
+    Router::new()
+        .fallback(answer_embedded)
+        .with_state(files)
+        .layer(middleware::from_fn(guard))
+}
+
+async fn answer_embedded(State(files): State<UiFiles>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let path = uri.path().trim_start_matches('/');
+    let path = if path.is_empty() || path.ends_with('/') {
+        format!("{path}index.html")
+    } else {
+        path.to_owned()
+    };
+    match (files.0)(&path) {
+        Some(file) => {
+            let mime = HeaderValue::from_str(&file.mime_type)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            let headers = [
+                (CONTENT_TYPE, mime),
+                (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            ];
+            (headers, file.bytes).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn guard(request: Request, next: Next) -> Response {

@@ -85,3 +85,41 @@ async fn ui_files_carry_the_security_headers_and_dotfiles_are_not_served() {
     assert_eq!((status, body.as_str()), (200, "ok\n"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn files_held_in_memory_are_served_with_the_same_headers() {
+    let files = tincan_relay::UiFiles::new(|path| {
+        let (bytes, mime_type) = match path {
+            "index.html" => ("<!doctype html><title>t</title>", "text/html"),
+            "js/main.js" => ("'use strict';\n", "text/javascript"),
+            ".hidden" => ("SECRET-DOT\n", "text/plain"),
+            _ => return None,
+        };
+        Some(tincan_relay::UiFile {
+            bytes: bytes.as_bytes().to_vec(),
+            mime_type: mime_type.to_owned(),
+        })
+    });
+    let relay = TestRelay::start(Config {
+        ui_files: Some(files),
+        ..Config::default()
+    })
+    .await;
+    for (path, kind) in [("/", "text/html"), ("/js/main.js", "javascript")] {
+        let (status, headers, _) = http_get_with_headers(relay.addr, path).await;
+        assert_eq!(status, 200, "{path}");
+        let csp = header(&headers, "content-security-policy").unwrap_or_default();
+        assert!(csp.contains("connect-src 'self' ws: wss:"), "{path}: {csp}");
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+        let content_type = header(&headers, "content-type").unwrap_or_default();
+        assert!(content_type.contains(kind), "{path}: {content_type}");
+    }
+    for path in ["/missing.js", "/.hidden", "/%2ehidden"] {
+        let (status, _, body) = http_get_with_headers(relay.addr, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("SECRET"), "{path} leaked {body}");
+    }
+    let (status, _, _) = http_get_with_headers(relay.addr, "/healthz").await;
+    assert_eq!(status, 200, "routes still answer before the files");
+    relay.stop().await.unwrap();
+}

@@ -111,6 +111,7 @@ export async function hostRoom({ name, key = '', room = '', port = null }) {
     key: hosted.key || '',
     address: hosted.addresses?.[0] ?? `127.0.0.1:${hosted.port}`,
     addresses: hosted.addresses ?? [],
+    phone: hosted.phone ?? null,
   };
   setBusy(false);
   // The host talks through its own relay like everyone else.
@@ -198,7 +199,7 @@ function enterCall(address) {
     room: app.session.room,
     address,
     hosting: Boolean(hosting),
-    shareInfo: hosting ? { address: hosting.address, addresses: hosting.addresses, key: hosting.key } : null,
+    shareInfo: hosting ? { address: hosting.address, addresses: hosting.addresses, key: hosting.key, phone: hosting.phone } : null,
   });
   callView.setMuted(app.media.muted);
   callView.startDuration(app.session.startedAt ?? Date.now());
@@ -398,7 +399,7 @@ export function snapshot() {
     busy: app.busy,
     name: app.name,
     engine: app.engine?.name ?? null,
-    hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key } : null,
+    hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key, phone: app.hosting.phone } : null,
     muted: Boolean(app.media?.muted),
     talkMode: app.talk?.mode ?? null,
     talkHeld: Boolean(app.talk?.held),

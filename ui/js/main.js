@@ -11,6 +11,7 @@ import { initCall } from './view/call.js';
 import { initRooms } from './view/rooms.js';
 import { initSettings, setAppInfo } from './view/settings.js';
 import { showBanner } from './view/status.js';
+import { showServedCertificate } from './view/phone.js';
 import { pickEngine } from './engine/index.js';
 import {
   applyLanguage, currentLanguage, errorMessage, msg, setSystemLocales, t,
@@ -182,7 +183,10 @@ function start() {
   window.addEventListener('storage', refreshRecent);
   checkEngine();
   if (appMode) startFromLaunchOptions();
-  else startFromQuery();
+  else {
+    startFromQuery();
+    showServedCertificate();
+  }
 }
 
 start();

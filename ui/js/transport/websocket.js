@@ -32,7 +32,9 @@ const PROBE_TYPE = 'probe';
 export function createWebSocketTransport({ address, room, name, key }) {
   const target = parseAddress(address);
   if (!target.ok) throw new Error(target.error);
-  const url = relayUrl(target, { room, name, key });
+  // A page served over https may only open wss:// (and its host serves both on one port).
+  const secure = globalThis.location?.protocol === 'https:';
+  const url = relayUrl(target, { room, name, key, secure });
   const events = new Emitter();
   let socket = null;
   let everOpened = false;

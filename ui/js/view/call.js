@@ -3,6 +3,7 @@
 import { rateQuality } from '../call/stats.js';
 import { peerLabels } from './roster.js';
 import { applyStatic, onLanguageChange, t } from '../i18n/index.js';
+import { showPhonePanel, hidePhonePanel } from './phone.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
 // device pickers, duration, the share box when hosting, and leave.
@@ -152,6 +153,7 @@ export function showCall(call) {
     shareMore.hidden = others.length === 0;
     shareMore.textContent = others.length ? t('call.alsoAt', { addresses: others.join(', ') }) : '';
   }
+  showPhonePanel(shareInfo?.phone ?? null);
 }
 
 export function hideCall() {
@@ -436,6 +438,7 @@ export function resetCall() {
   micMeter.setAttribute('aria-valuenow', '0');
   micMeter.dataset.muted = 'false';
   share.hidden = true;
+  hidePhonePanel();
   copyStatus.textContent = '';
   Object.assign(last, { call: null, participants: null, stats: null, devices: null, copied: '' });
   clearTimeout(copyTimer);

@@ -1,14 +1,12 @@
-//! One WebSocket connection: admission checks, then a reader and a writer that end together.
+//! One WebSocket connection: admission checks, then one task that reads, writes and keeps the
+//! connection alive until it ends.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::{
-    stream::{SplitSink, SplitStream},
-    SinkExt, StreamExt,
-};
-use tokio::time::{interval_at, timeout, timeout_at, Instant, MissedTickBehavior};
-use tokio_util::sync::CancellationToken;
+use futures_util::{SinkExt, StreamExt};
+use tokio::time::{sleep_until, timeout, Instant};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 
 use crate::{
     admission::{self, Admission},
@@ -17,7 +15,7 @@ use crate::{
     gate::Subnet,
     limit::RateLimiter,
     protocol::{Close, ErrorCode},
-    queue,
+    queue::{self, Next},
     refusal_log::RefusalLog,
     room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},
 };
@@ -48,13 +46,35 @@ enum End {
     Gone,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
-type Stream = SplitStream<WebSocket>;
-
 /// Serves one upgraded socket until it closes, is dropped, or the relay shuts down.
-pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission) {
-    if let Some(rejection) = admission::check(&shared.config, &shared.hub.guard, &admission) {
-        return refuse(socket, &shared, admission.addr, &rejection).await;
+///
+/// One task reads and writes the unsplit socket: a split socket costs a shared lock and a
+/// second state machine per connection, and the relay holds far more idle connections than busy
+/// ones. While a batch is being written nothing is read, which is what a client that does not
+/// read deserves anyway; each write must still finish within the stall timeout.
+///
+/// `held` is dropped when the connection is done (a token that keeps shutdown waiting for it).
+///
+/// An async block rather than an async fn: a fn's arguments would sit in the future twice (as
+/// passed and as locals), and the relay holds a future like this for every connection.
+#[allow(clippy::manual_async_fn)]
+pub(crate) fn run<T: Send + 'static>(
+    mut socket: WebSocket,
+    shared: Shared,
+    admission: Admission,
+    held: T,
+) -> impl Future<Output = ()> + Send {
+    async move {
+        serve_socket(&mut socket, &shared, &admission).await;
+        drop(held);
+    }
+}
+
+/// Everything between the upgrade and the socket's end; see `run`.
+async fn serve_socket(socket: &mut WebSocket, shared: &Shared, admission: &Admission) {
+    if let Some(rejection) = admission::check(&shared.config, &shared.hub.guard, admission) {
+        // Boxed: the closing paths would otherwise widen every connection's future.
+        return Box::pin(refuse(socket, shared, admission.addr, &rejection)).await;
     }
     let limits = JoinLimits {
         max_peers_per_room: shared.config.max_peers_per_room,
@@ -65,21 +85,23 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
     };
     let membership = match shared.hub.join(&admission.room, &admission.name, limits) {
         Ok(membership) => membership,
-        Err(Refusal::RoomFull) => {
-            let message = format!(
-                "room \"{}\" is full ({} people)",
-                admission.room, shared.config.max_peers_per_room
-            );
-            let rejection = Rejection::new(ErrorCode::RoomFull, message);
-            return refuse(socket, &shared, admission.addr, &rejection).await;
-        }
-        Err(Refusal::RelayFull) => {
-            let rejection =
-                Rejection::new(ErrorCode::RelayFull, "the relay has too many connections");
-            return refuse(socket, &shared, admission.addr, &rejection).await;
+        Err(refusal) => {
+            let rejection = match refusal {
+                Refusal::RoomFull => Rejection::new(
+                    ErrorCode::RoomFull,
+                    format!(
+                        "room \"{}\" is full ({} people)",
+                        admission.room, shared.config.max_peers_per_room
+                    ),
+                ),
+                Refusal::RelayFull => {
+                    Rejection::new(ErrorCode::RelayFull, "the relay has too many connections")
+                }
+            };
+            return Box::pin(refuse(socket, shared, admission.addr, &rejection)).await;
         }
     };
-    let Membership { id, rx, tx, kicked } = membership;
+    let Membership { id, mut rx, tx } = membership;
     tracing::info!(
         peer = %id,
         %admission.addr,
@@ -87,58 +109,61 @@ pub(crate) async fn run(socket: WebSocket, shared: Shared, admission: Admission)
         name = %admission.name,
         "joined"
     );
-
-    let (mut sink, mut stream) = socket.split();
-    let mut rx = rx;
-    let reader = Reader {
-        shared: &shared,
+    let mut session = Session {
+        shared,
         room: &admission.room,
         id: &id,
         reply: tx,
+        limiter: RateLimiter::new(
+            shared.config.rate_per_second,
+            shared.config.rate_burst,
+            std::time::Instant::now(),
+        ),
+        // Pings get their own allowance: tungstenite answers each one with a pong, so a flood
+        // of them would make the relay write for a client that may never read.
+        pings: RateLimiter::new(
+            shared.config.ping_rate_per_second,
+            shared.config.ping_burst,
+            std::time::Instant::now(),
+        ),
     };
-    let end = tokio::select! {
-        biased;
-        () = shared.shutdown.cancelled() => End::Close(Close::HOST_ENDED),
-        kick = kicked => kick.map_or(End::Gone, End::Close),
-        end = write_loop(&mut sink, &mut rx, &shared.config) => end,
-        end = reader.run(&mut stream) => end,
-    };
+    let end = session.serve(socket, &mut rx).await;
     shared.hub.leave(&admission.room, &id);
     match &end {
         End::Close(close) => tracing::info!(peer = %id, reason = close.reason, "closed by relay"),
         End::ClientClosed | End::Gone => tracing::info!(peer = %id, "left"),
     }
-    finish(sink, stream, end).await;
+    Box::pin(finish(socket, end)).await;
 }
 
 /// Sends an `error` frame and the close that goes with its code, then waits briefly for the
 /// client to answer.
-async fn refuse(socket: WebSocket, shared: &Shared, addr: SocketAddr, rejection: &Rejection) {
+async fn refuse(socket: &mut WebSocket, shared: &Shared, addr: SocketAddr, rejection: &Rejection) {
     let reason = format!("{:?}: {}", rejection.code, rejection.message);
     shared.refusals.refused(Subnet::of(addr.ip()), &reason);
-    let (mut sink, stream) = socket.split();
     let sent = timeout(
         CLOSE_GRACE,
-        sink.send(Message::Text(rejection.to_json().into())),
+        socket.send(Message::Text(rejection.to_json().into())),
     )
     .await;
     if let (Ok(Ok(())), Some(close)) = (sent, rejection.code.close()) {
-        finish(sink, stream, End::Close(close)).await;
+        finish(socket, End::Close(close)).await;
     }
 }
 
 /// Sends what `end` calls for and waits (bounded) for the closing handshake to complete.
-async fn finish(mut sink: Sink, mut stream: Stream, end: End) {
+async fn finish(socket: &mut WebSocket, end: End) {
     match end {
         End::Close(close) => {
             let frame = CloseFrame {
                 code: close.code,
                 reason: Utf8Bytes::from_static(close.reason),
             };
-            if let Ok(Ok(())) = timeout(CLOSE_GRACE, sink.send(Message::Close(Some(frame)))).await {
+            if let Ok(Ok(())) = timeout(CLOSE_GRACE, socket.send(Message::Close(Some(frame)))).await
+            {
                 // Wait for the client's close frame so browsers see a clean close.
                 let _ = timeout(CLOSE_GRACE, async {
-                    while let Some(Ok(message)) = stream.next().await {
+                    while let Some(Ok(message)) = socket.next().await {
                         if matches!(message, Message::Close(_)) {
                             break;
                         }
@@ -149,135 +174,175 @@ async fn finish(mut sink: Sink, mut stream: Stream, end: End) {
         }
         // The WebSocket layer has queued its answer to the client's close; flush it out.
         End::ClientClosed => {
-            let _ = timeout(CLOSE_GRACE, sink.close()).await;
+            let _ = timeout(CLOSE_GRACE, socket.close()).await;
         }
         End::Gone => {}
     }
 }
 
-/// Writes queued frames and keepalive pings; ends when the socket fails or stops taking data.
+/// What woke a connection up.
+enum Event {
+    /// Shutdown of the relay.
+    Shutdown,
+    /// Something for this peer: a frame to write, or the room evicting it.
+    Queued(Next),
+    /// Something from the client, or the end of its stream.
+    Read(Option<Result<Message, axum::Error>>),
+    /// Time to ping, or to check for silence.
+    Timer,
+}
+
+/// When to ping next and when the client was last heard from, behind one timer.
 ///
-/// A client that keeps sending (pings, messages) but never reads would look alive to the
-/// reader forever, so progress is judged here: each write must complete within the stall
-/// timeout, whatever the client sends.
-async fn write_loop(sink: &mut Sink, rx: &mut queue::Receiver, config: &Config) -> End {
-    let period = config.keepalive_interval;
-    let stall = config.write_stall_timeout;
-    let mut ping = interval_at(Instant::now() + period, period);
-    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    loop {
-        let result = tokio::select! {
-            text = rx.recv() => write_batch(sink, rx, text, stall).await,
-            _ = ping.tick() => within(stall, sink.send(Message::Ping(Default::default()))).await,
-        };
-        match result {
-            Ok(()) => {}
-            Err(WriteFailure::Stalled) => return End::Close(Close::TOO_SLOW),
-            Err(WriteFailure::Broken) => return End::Gone,
+/// The timer is not moved for every frame (that would cost two timer-wheel operations per
+/// message): when it fires, it checks the last frame's time and sleeps again if the client was
+/// heard from meanwhile.
+struct Clock {
+    ping_every: Duration,
+    silence_limit: Duration,
+    next_ping: Instant,
+    last_heard: Instant,
+}
+
+impl Clock {
+    fn new(config: &Config, now: Instant) -> Self {
+        Self {
+            ping_every: config.keepalive_interval,
+            silence_limit: config.keepalive_timeout,
+            next_ping: now + config.keepalive_interval,
+            last_heard: now,
         }
     }
-}
 
-/// Why writing to a client stopped.
-enum WriteFailure {
-    /// A write made no progress within the stall timeout.
-    Stalled,
-    /// The socket failed.
-    Broken,
-}
-
-/// Runs one write step, which must finish within `stall`.
-async fn within(
-    stall: Duration,
-    step: impl std::future::Future<Output = Result<(), axum::Error>>,
-) -> Result<(), WriteFailure> {
-    match timeout(stall, step).await {
-        Err(_) => Err(WriteFailure::Stalled),
-        Ok(Err(_)) => Err(WriteFailure::Broken),
-        Ok(Ok(())) => Ok(()),
+    /// When the timer must fire next.
+    fn due(&self) -> Instant {
+        self.next_ping.min(self.last_heard + self.silence_limit)
     }
 }
 
-/// Writes one frame plus whatever else is already queued, then flushes once. Each step must
-/// finish within `stall`.
-async fn write_batch(
-    sink: &mut Sink,
-    rx: &mut queue::Receiver,
-    first: Utf8Bytes,
-    stall: Duration,
-) -> Result<(), WriteFailure> {
-    let mut next = Some(first);
-    for _ in 0..WRITE_BATCH {
-        let Some(text) = next.take().or_else(|| rx.try_recv()) else {
-            break;
-        };
-        within(stall, sink.feed(Message::Text(text))).await?;
-    }
-    within(stall, sink.flush()).await
-}
-
-/// The reading half of a joined connection.
-struct Reader<'a> {
+/// A joined connection's state while it serves.
+struct Session<'a> {
     shared: &'a Shared,
     room: &'a str,
     id: &'a str,
+    /// This peer's own queue, for error replies.
     reply: queue::Sender,
+    limiter: RateLimiter,
+    pings: RateLimiter,
 }
 
-impl Reader<'_> {
-    /// Reads frames until the client closes, goes silent, or cannot take our replies.
-    async fn run(self, stream: &mut Stream) -> End {
+impl Session<'_> {
+    /// Reads frames and writes queued ones and keepalive pings until the client closes, goes
+    /// silent, stops taking data, is evicted, or the relay shuts down.
+    ///
+    /// A client that keeps sending (pings, messages) but never reads would look alive to the
+    /// reading side forever, so progress is judged on writes: each must complete within the
+    /// stall timeout, whatever the client sends.
+    async fn serve(&mut self, socket: &mut WebSocket, rx: &mut queue::Receiver) -> End {
         let config = &self.shared.config;
-        let mut limiter = RateLimiter::new(
-            config.rate_per_second,
-            config.rate_burst,
-            std::time::Instant::now(),
-        );
-        // Pings get their own allowance: tungstenite answers each one with a pong, so a flood
-        // of them would make the relay write for a client that may never read.
-        let mut pings = RateLimiter::new(
-            config.ping_rate_per_second,
-            config.ping_burst,
-            std::time::Instant::now(),
-        );
-        let mut deadline = Instant::now() + config.keepalive_timeout;
+        let stall = config.write_stall_timeout;
+        let mut clock = Clock::new(config, Instant::now());
+        let timer = sleep_until(clock.due());
+        let shutdown = self.shared.shutdown.cancelled();
+        tokio::pin!(timer, shutdown);
         loop {
-            let message = match timeout_at(deadline, stream.next()).await {
-                Err(_) => return End::Close(Close::KEEPALIVE),
-                Ok(None) => return End::Gone,
-                Ok(Some(Err(err))) => return broken_frame(self.id, err),
-                Ok(Some(Ok(message))) => message,
+            // Not biased: a queue that never empties must not starve the reading side, nor a
+            // chatty client the writing side.
+            let event = tokio::select! {
+                () = &mut shutdown => Event::Shutdown,
+                next = rx.next() => Event::Queued(next),
+                message = socket.next() => Event::Read(message),
+                () = &mut timer => Event::Timer,
             };
-            // Any frame, pongs included, proves the client is alive.
-            deadline = Instant::now() + config.keepalive_timeout;
-            let control = matches!(message, Message::Ping(_) | Message::Pong(_));
-            if control && !pings.allow(std::time::Instant::now()) {
-                return End::Close(Close::TOO_MANY_PINGS);
+            // Whatever woke it, a relay going down closes it now: nobody is told "peer-left"
+            // by peers that closed a moment earlier.
+            if self.shared.shutdown.is_cancelled() {
+                return End::Close(Close::HOST_ENDED);
             }
-            let counted = matches!(message, Message::Text(_) | Message::Binary(_));
-            let rejection = if counted && !limiter.allow(std::time::Instant::now()) {
-                Some(Rejection::new(
-                    ErrorCode::RateLimited,
-                    "too many messages, slow down",
-                ))
-            } else {
-                match message {
-                    Message::Text(text) => self.handle_text(&text).err(),
-                    Message::Binary(_) => Some(Rejection::new(
-                        ErrorCode::BadMessage,
-                        "binary frames are not supported, send JSON text",
-                    )),
-                    Message::Ping(_) | Message::Pong(_) => None,
-                    Message::Close(_) => return End::ClientClosed,
+            let result = match event {
+                Event::Shutdown => return End::Close(Close::HOST_ENDED),
+                Event::Queued(Next::Kicked(close)) => return End::Close(close),
+                Event::Queued(Next::Frame(text)) => {
+                    write_batch(
+                        socket,
+                        rx,
+                        text,
+                        Limits {
+                            stall,
+                            shutdown: shutdown.as_mut(),
+                        },
+                    )
+                    .await
+                }
+                Event::Read(None) => return End::Gone,
+                Event::Read(Some(Err(err))) => return broken_frame(self.id, err),
+                Event::Read(Some(Ok(message))) => {
+                    let now = Instant::now();
+                    // Any frame, pongs included, proves the client is alive.
+                    clock.last_heard = now;
+                    if let Some(end) = self.handle(message, now.into_std()) {
+                        return end;
+                    }
+                    Ok(())
+                }
+                Event::Timer => {
+                    let now = Instant::now();
+                    if now >= clock.last_heard + clock.silence_limit {
+                        return End::Close(Close::KEEPALIVE);
+                    }
+                    let result = if now >= clock.next_ping {
+                        clock.next_ping = now + clock.ping_every;
+                        let mut limits = Limits {
+                            stall,
+                            shutdown: shutdown.as_mut(),
+                        };
+                        let ping = socket.send(Message::Ping(Default::default()));
+                        within(&mut limits, ping).await
+                    } else {
+                        Ok(())
+                    };
+                    timer.as_mut().reset(clock.due());
+                    result
                 }
             };
-            if let Some(rejection) = rejection {
-                tracing::debug!(peer = %self.id, code = ?rejection.code, "message refused");
-                if self.reply.push(rejection.to_json().into()).is_err() {
-                    return End::Close(Close::TOO_SLOW);
-                }
+            match result {
+                Ok(()) => {}
+                Err(WriteFailure::Stalled) => return End::Close(Close::TOO_SLOW),
+                Err(WriteFailure::Broken) => return End::Gone,
+                Err(WriteFailure::ShuttingDown) => return End::Close(Close::HOST_ENDED),
             }
         }
+    }
+
+    /// Handles one frame from the client; `Some` ends the connection.
+    fn handle(&mut self, message: Message, now: std::time::Instant) -> Option<End> {
+        let control = matches!(message, Message::Ping(_) | Message::Pong(_));
+        if control && !self.pings.allow(now) {
+            return Some(End::Close(Close::TOO_MANY_PINGS));
+        }
+        let counted = matches!(message, Message::Text(_) | Message::Binary(_));
+        let rejection = if counted && !self.limiter.allow(now) {
+            Some(Rejection::new(
+                ErrorCode::RateLimited,
+                "too many messages, slow down",
+            ))
+        } else {
+            match message {
+                Message::Text(text) => self.handle_text(&text).err(),
+                Message::Binary(_) => Some(Rejection::new(
+                    ErrorCode::BadMessage,
+                    "binary frames are not supported, send JSON text",
+                )),
+                Message::Ping(_) | Message::Pong(_) => None,
+                Message::Close(_) => return Some(End::ClientClosed),
+            }
+        };
+        let rejection = rejection?;
+        tracing::debug!(peer = %self.id, code = ?rejection.code, "message refused");
+        self.reply
+            .push(rejection.to_json().into())
+            .err()
+            .map(|_| End::Close(Close::TOO_SLOW))
     }
 
     /// Validates one text frame and hands it to the room.
@@ -308,6 +373,57 @@ impl Reader<'_> {
                 )
             })
     }
+}
+
+/// Why writing to a client stopped.
+enum WriteFailure {
+    /// A write made no progress within the stall timeout.
+    Stalled,
+    /// The socket failed.
+    Broken,
+    /// The relay is shutting down; a stalled write must not hold it up.
+    ShuttingDown,
+}
+
+/// What bounds a write step: the stall timeout, and the relay's shutdown.
+struct Limits<'a, 'b> {
+    stall: Duration,
+    shutdown: Pin<&'a mut WaitForCancellationFuture<'b>>,
+}
+
+/// Runs one write step, which must finish within the stall timeout; the relay's shutdown
+/// interrupts it (the shutdown is looked at only while the step waits).
+async fn within(
+    limits: &mut Limits<'_, '_>,
+    step: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), WriteFailure> {
+    tokio::select! {
+        biased;
+        result = timeout(limits.stall, step) => match result {
+            Err(_) => Err(WriteFailure::Stalled),
+            Ok(Err(_)) => Err(WriteFailure::Broken),
+            Ok(Ok(())) => Ok(()),
+        },
+        () = limits.shutdown.as_mut() => Err(WriteFailure::ShuttingDown),
+    }
+}
+
+/// Writes one frame plus whatever else is already queued, then flushes once. Each step must
+/// finish within the stall timeout.
+async fn write_batch(
+    socket: &mut WebSocket,
+    rx: &mut queue::Receiver,
+    first: Utf8Bytes,
+    mut limits: Limits<'_, '_>,
+) -> Result<(), WriteFailure> {
+    let mut next = Some(first);
+    for _ in 0..WRITE_BATCH {
+        let Some(text) = next.take().or_else(|| rx.try_recv()) else {
+            break;
+        };
+        within(&mut limits, socket.feed(Message::Text(text))).await?;
+    }
+    within(&mut limits, socket.flush()).await
 }
 
 /// Sorts a read error: a broken frame from the client gets the close code that names its

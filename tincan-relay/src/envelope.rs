@@ -37,12 +37,13 @@ impl Rejection {
 
 /// A client message that passed validation and is ready to forward.
 #[derive(Debug)]
-pub(crate) struct Outgoing {
+pub(crate) struct Outgoing<'a> {
     /// The message's `type`, kept for logging (never the body).
-    pub(crate) kind: String,
+    pub(crate) kind: Cow<'a, str>,
     /// The recipient, or `None` for everyone else in the room.
-    pub(crate) to: Option<String>,
-    /// The frame to forward, with `from` set to the sender.
+    pub(crate) to: Option<Cow<'a, str>>,
+    /// The frame to forward, with `from` set to the sender; its capacity is its length, so that
+    /// it becomes a shared frame without another allocation.
     pub(crate) text: String,
 }
 
@@ -120,7 +121,7 @@ impl<'de: 'a, 'a> Visitor<'de> for MemberVisitor<'a> {
 }
 
 /// Checks a client text frame and stamps it with the sender's id.
-pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
+pub(crate) fn prepare<'a>(text: &'a str, from: &str) -> Result<Outgoing<'a>, Rejection> {
     // A struct would also accept an array; only objects are messages.
     if !text.trim_start().starts_with('{') {
         return match serde_json::from_str::<IgnoredAny>(text) {
@@ -139,7 +140,7 @@ pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
         _ => Rejection::new(ErrorCode::BadJson, format!("not valid JSON: {e}")),
     })?;
     let kind = match head.kind {
-        Member::Text(kind) => kind.into_owned(),
+        Member::Text(kind) => kind,
         _ => {
             return Err(Rejection::new(
                 ErrorCode::BadMessage,
@@ -147,7 +148,7 @@ pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
             ))
         }
     };
-    if RESERVED_TYPES.contains(&kind.as_str()) {
+    if RESERVED_TYPES.contains(&&*kind) {
         return Err(Rejection::new(
             ErrorCode::ReservedType,
             format!("\"{kind}\" messages are sent by the relay only"),
@@ -155,7 +156,7 @@ pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
     }
     let to = match head.to {
         Member::Absent => None,
-        Member::Text(to) => Some(to.into_owned()),
+        Member::Text(to) => Some(to),
         Member::Other => {
             return Err(Rejection::new(
                 ErrorCode::BadMessage,
@@ -163,29 +164,44 @@ pub(crate) fn prepare(text: &str, from: &str) -> Result<Outgoing, Rejection> {
             ))
         }
     };
-    let from_json = Value::String(from.to_owned());
     let text = if !matches!(head.from, Member::Absent) {
         // Rare: the client wrote its own `from`; rebuild the object to overwrite it.
         let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(text) else {
             return Err(Rejection::new(ErrorCode::BadJson, "not valid JSON"));
         };
-        object.insert("from".to_owned(), from_json);
-        Value::Object(object).to_string()
+        object.insert("from".to_owned(), Value::String(from.to_owned()));
+        let mut text = Value::Object(object).to_string();
+        text.shrink_to_fit();
+        text
     } else {
         // Common case: keep the client's bytes exactly and splice `from` in front.
-        stamp(text, &from_json)
+        stamp(text, from)
     };
     Ok(Outgoing { kind, to, text })
 }
 
-/// Inserts `"from":<id>` as the first member of an object known to be non-empty.
-fn stamp(text: &str, from: &Value) -> String {
+/// Inserts `"from":<id>` as the first member of an object known to be non-empty, in one
+/// allocation of exactly the output's size.
+fn stamp(text: &str, from: &str) -> String {
     let body = text.trim_start().strip_prefix('{').unwrap_or(text);
-    let mut out = String::with_capacity(text.len() + 32);
-    out.push_str("{\"from\":");
-    out.push_str(&from.to_string());
+    // Relay ids are plain hex; anything else goes through the JSON encoder to be escaped.
+    let escaped;
+    let quoted: [&str; 3] = if from.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        ["\"", from, "\""]
+    } else {
+        escaped = Value::String(from.to_owned()).to_string();
+        ["", &escaped, ""]
+    };
+    const HEAD: &str = "{\"from\":";
+    let len = HEAD.len() + quoted.iter().map(|part| part.len()).sum::<usize>() + 1 + body.len();
+    let mut out = String::with_capacity(len);
+    out.push_str(HEAD);
+    for part in quoted {
+        out.push_str(part);
+    }
     out.push(',');
     out.push_str(body);
+    debug_assert_eq!(out.len(), out.capacity());
     out
 }
 
@@ -349,7 +365,7 @@ mod properties {
             output.remove("from");
             prop_assert_eq!(&output, &input);
             prop_assert_eq!(out.to.as_deref(), input.get("to").and_then(Value::as_str));
-            prop_assert_eq!(Some(out.kind.as_str()), input.get("type").and_then(Value::as_str));
+            prop_assert_eq!(Some(&*out.kind), input.get("type").and_then(Value::as_str));
         }
     }
 }

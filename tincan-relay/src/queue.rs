@@ -1,20 +1,28 @@
-//! A peer's outbound queue, bounded in frames and in bytes, with a relay-wide byte total.
+//! A peer's outbound queue, bounded in frames and in bytes, with a relay-wide byte total, and
+//! the slot through which the room evicts the peer.
 //!
 //! Frames are counted in bytes because one peer that stops reading must cost at most its own
 //! budget, whatever the size of the messages sent to it; the relay-wide total bounds what many
 //! such peers cost together. Senders never wait: a push that does not fit tells the room to
 //! evict the peer.
+//!
+//! The receiver's waker sits in the queue's own state rather than in a `Notify` and a separate
+//! channel for the eviction: one lock per frame, and no allocation per connection beyond the
+//! queue itself (idle connections are what the relay holds most of).
 
 use std::{
     collections::VecDeque,
+    future::poll_fn,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard, PoisonError,
     },
+    task::{Context, Poll, Waker},
 };
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::Notify;
+
+use crate::protocol::Close;
 
 /// How much one queue may hold, and the relay-wide total it draws from.
 #[derive(Debug, Clone)]
@@ -44,10 +52,18 @@ pub(crate) struct Receiver {
     shared: Arc<Shared>,
 }
 
+/// What the receiver gets next.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// A frame to write.
+    Frame(Utf8Bytes),
+    /// The room evicted the peer: close with this, whatever is still queued.
+    Kicked(Close),
+}
+
 struct Shared {
     budget: Budget,
     state: Mutex<State>,
-    ready: Notify,
 }
 
 #[derive(Default)]
@@ -56,6 +72,10 @@ struct State {
     bytes: usize,
     /// The receiver is gone; pushes are dropped quietly.
     closed: bool,
+    /// Set once when the room evicts the peer.
+    kicked: Option<Close>,
+    /// The receiver waiting for a frame, if it is waiting.
+    waiter: Option<Waker>,
 }
 
 /// Creates an empty queue drawing on `budget`.
@@ -63,7 +83,6 @@ pub(crate) fn queue(budget: Budget) -> (Sender, Receiver) {
     let shared = Arc::new(Shared {
         budget,
         state: Mutex::new(State::default()),
-        ready: Notify::new(),
     });
     (
         Sender {
@@ -101,27 +120,57 @@ impl Sender {
         state.bytes += len;
         budget.queued.fetch_add(len, Ordering::Relaxed);
         state.frames.push_back(text);
+        let waiter = state.waiter.take();
         drop(state);
-        self.shared.ready.notify_one();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
         Ok(())
+    }
+
+    /// Tells the receiver to close with `close`; it sees this before any queued frame.
+    pub(crate) fn kick(&self, close: Close) {
+        let mut state = self.shared.lock();
+        state.kicked.get_or_insert(close);
+        let waiter = state.waiter.take();
+        drop(state);
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     }
 }
 
 impl Receiver {
-    /// Waits for the next frame.
-    pub(crate) async fn recv(&mut self) -> Utf8Bytes {
-        loop {
-            if let Some(text) = self.try_recv() {
-                return text;
+    /// Waits for the next frame or the eviction.
+    pub(crate) async fn next(&mut self) -> Next {
+        poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Next> {
+        let mut state = self.shared.lock();
+        if let Some(close) = state.kicked {
+            return Poll::Ready(Next::Kicked(close));
+        }
+        match self.pop(&mut state) {
+            Some(text) => Poll::Ready(Next::Frame(text)),
+            None => {
+                // Registered under the lock, so a push right after this cannot be missed.
+                match &mut state.waiter {
+                    Some(waiter) if waiter.will_wake(cx.waker()) => {}
+                    slot => *slot = Some(cx.waker().clone()),
+                }
+                Poll::Pending
             }
-            // A push between the check and this wait leaves a permit, so nothing is missed.
-            self.shared.ready.notified().await;
         }
     }
 
     /// Takes the next frame if one is queued.
     pub(crate) fn try_recv(&mut self) -> Option<Utf8Bytes> {
         let mut state = self.shared.lock();
+        self.pop(&mut state)
+    }
+
+    fn pop(&self, state: &mut State) -> Option<Utf8Bytes> {
         let text = state.frames.pop_front()?;
         state.bytes -= text.len();
         self.shared
@@ -136,6 +185,7 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.closed = true;
+        state.waiter = None;
         state.frames.clear();
         self.shared
             .budget
@@ -201,15 +251,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn recv_wakes_on_push() {
+    async fn next_wakes_on_push() {
         let (tx, mut rx) = queue(budget(8, 100, 100));
-        let waiter = tokio::spawn(async move { rx.recv().await });
+        let waiter = tokio::spawn(async move { rx.next().await });
         tokio::task::yield_now().await;
         tx.push(text(5)).unwrap();
         let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(got.len(), 5);
+        assert_eq!(got, Next::Frame(text(5)));
+    }
+
+    #[tokio::test]
+    async fn a_kick_wakes_and_comes_before_queued_frames() {
+        let (tx, mut rx) = queue(budget(8, 100, 100));
+        tx.push(text(5)).unwrap();
+        assert_eq!(rx.next().await, Next::Frame(text(5)));
+        let waiter = tokio::spawn(async move {
+            let first = rx.next().await;
+            (first, rx.next().await)
+        });
+        tokio::task::yield_now().await;
+        tx.push(text(3)).unwrap();
+        tx.kick(Close::TOO_SLOW);
+        let (first, second) = tokio::time::timeout(std::time::Duration::from_secs(5), waiter)
+            .await
+            .unwrap()
+            .unwrap();
+        // The push may have woken the waiter before the kick landed; after the kick it stays.
+        assert!(matches!(
+            first,
+            Next::Frame(_) | Next::Kicked(Close::TOO_SLOW)
+        ));
+        assert_eq!(second, Next::Kicked(Close::TOO_SLOW));
     }
 }

@@ -1,7 +1,7 @@
 //! Rooms and their peers: who is where, and delivery of frames into each peer's queue.
 //!
 //! All state sits behind one mutex. Every method locks it once, does only synchronous work
-//! (`try_send` into bounded queues), and never awaits, so a slow peer can never stall the others:
+//! (`push` into bounded queues), and never awaits, so a slow peer can never stall the others:
 //! a peer whose queue is full is evicted on the spot.
 
 use std::{
@@ -10,14 +10,12 @@ use std::{
     sync::{atomic::AtomicUsize, Arc, Mutex, MutexGuard, PoisonError},
 };
 
-use axum::extract::ws::Utf8Bytes;
-use tokio::sync::oneshot;
-
 use crate::{
     guard::KeyGuard,
     protocol::{Close, PeerInfo, ServerMessage, PROTOCOL_VERSION},
     queue::{self, Budget},
 };
+use axum::extract::ws::Utf8Bytes;
 
 /// The rooms of one relay; cheap to clone, all clones share the same state.
 #[derive(Clone, Default)]
@@ -46,19 +44,17 @@ struct Peer {
     id: String,
     name: String,
     tx: queue::Sender,
-    kick: oneshot::Sender<Close>,
 }
 
-/// What a joined connection holds: its id, its queue, and the signal that it was evicted.
+/// What a joined connection holds: its id and its queue, which also carries the eviction.
 pub(crate) struct Membership {
     /// The id given to this peer.
     pub(crate) id: String,
-    /// Frames to write to this peer's socket; `welcome` is already in it.
+    /// Frames to write to this peer's socket (`welcome` is already in it), and the close
+    /// reason when the relay evicts this peer.
     pub(crate) rx: queue::Receiver,
     /// A sender into the same queue, for error replies to this peer.
     pub(crate) tx: queue::Sender,
-    /// Fires with a close reason when the relay evicts this peer.
-    pub(crate) kicked: oneshot::Receiver<Close>,
 }
 
 /// Why a join was refused.
@@ -115,7 +111,6 @@ impl Hub {
             total_bytes: limits.total_queue_bytes,
             queued: self.queued.clone(),
         });
-        let (kick, kicked) = oneshot::channel();
         let room = inner.rooms.entry(room_name.to_owned()).or_default();
         let welcome = ServerMessage::Welcome {
             id: id.clone(),
@@ -141,11 +136,10 @@ impl Hub {
             id: id.clone(),
             name: name.to_owned(),
             tx: tx.clone(),
-            kick,
         });
         let evicted = room.evict(victims);
         inner.connections = inner.connections + 1 - evicted;
-        Ok(Membership { id, rx, tx, kicked })
+        Ok(Membership { id, rx, tx })
     }
 
     /// Removes a peer (if still present) and tells the others it left.
@@ -253,7 +247,7 @@ impl Room {
             };
             let peer = self.peers.remove(index);
             tracing::info!(peer = %peer.id, "dropping peer: outbound queue over its budget");
-            let _ = peer.kick.send(Close::TOO_SLOW);
+            peer.tx.kick(Close::TOO_SLOW);
             evicted += 1;
             let left = ServerMessage::PeerLeft { id };
             victims.extend(self.broadcast(&Utf8Bytes::from(left.to_json()), ""));

@@ -283,8 +283,5 @@ fn upgrade_to_room(
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .max_message_size(cap)
         .max_frame_size(cap)
-        .on_upgrade(move |socket| async move {
-            connection::run(socket, shared, admission).await;
-            drop(token);
-        })
+        .on_upgrade(move |socket| connection::run(socket, shared, admission, token))
 }

@@ -29,7 +29,7 @@ mod close;
 mod event;
 mod intake;
 
-use close::{fatal_error, reconnects_after};
+use close::{fatal_error, reconnects_after, resume_secret};
 pub use event::{CloseCode, SignalEvent};
 use intake::Intake;
 
@@ -113,7 +113,7 @@ pub struct Session {
 impl Session {
     /// Opens the socket, emits `open`, and keeps serving it until left or closed for good.
     pub async fn open(target: Target, emit: Emit) -> Result<Self, Error> {
-        let socket = connect(&target).await?;
+        let socket = connect(&target, None).await?;
         emit(SignalEvent::Open);
         let (commands, receiver) = mpsc::unbounded_channel();
         let task = async_runtime::spawn(run(socket, target, receiver, emit));
@@ -155,11 +155,17 @@ async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     emit: Emit,
 ) {
+    // The relay's secret for the current connection; a reconnect presents it to take that
+    // connection's place, so a full room still lets this client back in.
+    let mut resume: Option<String> = None;
     loop {
-        let (code, reason, error) = match serve(&mut socket, &mut commands, &emit).await {
+        let (code, reason, error) = match serve(&mut socket, &mut commands, &emit, &mut resume)
+            .await
+        {
             End::Closed(code, reason, error) => (code, reason, error),
             End::Left => (CloseCode::Number(1000), "left the call".to_owned(), None),
-            End::Dropped => match reconnect(&target, &mut commands, &emit).await {
+            End::Dropped => match reconnect(&target, resume.as_deref(), &mut commands, &emit).await
+            {
                 Ok(fresh) => {
                     socket = fresh;
                     emit(SignalEvent::Open);
@@ -183,7 +189,9 @@ async fn serve(
     socket: &mut Socket,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &Emit,
+    resume: &mut Option<String>,
 ) -> End {
+    let mut welcomed = false;
     let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     let mut last_heard = Instant::now();
     let mut intake = Intake::new();
@@ -208,6 +216,10 @@ async fn serve(
                     Some(Ok(Message::Text(text))) => {
                         if fatal.is_none() {
                             fatal = fatal_error(&text);
+                        }
+                        if !welcomed {
+                            welcomed = true;
+                            *resume = resume_secret(&text);
                         }
                         emit(SignalEvent::Message { text: text.to_string() });
                     }
@@ -278,6 +290,7 @@ async fn refuse(socket: &mut Socket, code: u16) -> End {
 /// Retries with exponential backoff until connected, left, or [`GIVE_UP_AFTER`] has passed.
 async fn reconnect(
     target: &Target,
+    resume: Option<&str>,
     commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &Emit,
 ) -> Result<Socket, (CloseCode, String, Option<Error>)> {
@@ -299,7 +312,7 @@ async fn reconnect(
         answer_while(sleep(delay), commands)
             .await
             .ok_or_else(left)?;
-        match answer_while(connect(target), commands)
+        match answer_while(connect(target, resume), commands)
             .await
             .ok_or_else(left)?
         {
@@ -330,16 +343,21 @@ async fn answer_while<F: Future>(
     }
 }
 
-/// Opens the WebSocket, within [`CONNECT_TIMEOUT`].
-async fn connect(target: &Target) -> Result<Socket, Error> {
+/// Opens the WebSocket, within [`CONNECT_TIMEOUT`], presenting an earlier connection's resume
+/// secret when there is one.
+async fn connect(target: &Target, resume: Option<&str>) -> Result<Socket, Error> {
     let unreachable = |(cause, reason): (Cause, String)| Error::Unreachable {
         address: target.address.clone(),
         url: target.shown_url.clone(),
         reason,
         cause,
     };
+    let url = match resume {
+        Some(secret) => format!("{}&resume={secret}", target.url),
+        None => target.url.clone(),
+    };
     let attempt = tokio_tungstenite::connect_async_with_config(
-        target.url.as_str(),
+        url.as_str(),
         Some(intake::socket_config()),
         true,
     );

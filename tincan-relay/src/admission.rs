@@ -19,6 +19,8 @@ pub(crate) struct Admission {
     pub(crate) name: String,
     pub(crate) key: Option<String>,
     pub(crate) version: Option<String>,
+    /// The `resume` secret of an earlier connection of this client, which this one replaces.
+    pub(crate) resume: Option<String>,
 }
 
 /// Version and passcode checks, done before the connection takes a place in a room.
@@ -90,7 +92,7 @@ fn normalize_passcode(text: &str) -> String {
 }
 
 /// Compares secrets without stopping at the first difference, so timing reveals nothing.
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+pub(crate) fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     let mut diff = given.len() ^ expected.len();
     for (i, &byte) in expected.iter().enumerate() {
         diff |= usize::from(byte ^ given.get(i).copied().unwrap_or(!byte));

@@ -83,7 +83,12 @@ async fn serve_socket(socket: &mut WebSocket, shared: &Shared, admission: &Admis
         queue_bytes: shared.config.queue_bytes,
         total_queue_bytes: shared.config.total_queue_bytes,
     };
-    let membership = match shared.hub.join(&admission.room, &admission.name, limits) {
+    let membership = match shared.hub.join(
+        &admission.room,
+        &admission.name,
+        admission.resume.as_deref(),
+        limits,
+    ) {
         Ok(membership) => membership,
         Err(refusal) => {
             let rejection = match refusal {
@@ -101,7 +106,12 @@ async fn serve_socket(socket: &mut WebSocket, shared: &Shared, admission: &Admis
             return Box::pin(refuse(socket, shared, admission.addr, &rejection)).await;
         }
     };
-    let Membership { id, mut rx, tx } = membership;
+    let Membership {
+        id,
+        mut rx,
+        tx,
+        serial,
+    } = membership;
     tracing::info!(
         peer = %id,
         %admission.addr,
@@ -128,7 +138,7 @@ async fn serve_socket(socket: &mut WebSocket, shared: &Shared, admission: &Admis
         ),
     };
     let end = session.serve(socket, &mut rx).await;
-    shared.hub.leave(&admission.room, &id);
+    shared.hub.leave(&admission.room, &id, serial);
     match &end {
         End::Close(close) => tracing::info!(peer = %id, reason = close.reason, "closed by relay"),
         End::ClientClosed | End::Gone => tracing::info!(peer = %id, "left"),

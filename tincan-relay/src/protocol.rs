@@ -39,6 +39,9 @@ pub enum ServerMessage {
         protocol: u32,
         /// The peers already in the room, oldest first; the newcomer offers to each of them.
         peers: Vec<PeerInfo>,
+        /// A secret for this connection: a reconnect that presents it takes this connection's
+        /// place, even in a full room, instead of waiting for it to time out.
+        resume: String,
     },
     /// Someone entered the room; wait for their offer.
     PeerJoined {
@@ -179,6 +182,11 @@ impl Close {
         code: 4009,
         reason: "protocol version mismatch",
     };
+    /// The same client connected again with this connection's `resume` secret.
+    pub const REPLACED: Close = Close {
+        code: 4010,
+        reason: "replaced by a newer connection",
+    };
     /// The relay holds too many connections.
     pub const RELAY_FULL: Close = Close {
         code: 4013,
@@ -275,10 +283,11 @@ mod tests {
                 id: "y".into(),
                 name: "Bo".into(),
             }],
+            resume: "r".into(),
         };
         assert_eq!(
             welcome.to_json(),
-            r#"{"type":"welcome","id":"x","room":"lobby","protocol":1,"peers":[{"id":"y","name":"Bo"}]}"#
+            r#"{"type":"welcome","id":"x","room":"lobby","protocol":1,"peers":[{"id":"y","name":"Bo"}],"resume":"r"}"#
         );
         let error = ServerMessage::Error {
             code: ErrorCode::TooLarge,

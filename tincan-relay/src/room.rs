@@ -11,6 +11,7 @@ use std::{
 };
 
 use crate::{
+    admission::same_secret,
     guard::KeyGuard,
     protocol::{Close, PeerInfo, ServerMessage, PROTOCOL_VERSION},
     queue::{self, Budget},
@@ -44,6 +45,10 @@ struct Peer {
     id: String,
     name: String,
     tx: queue::Sender,
+    /// The secret a reconnect of this client presents to take its place.
+    resume: String,
+    /// Tells this connection apart from a later one that took over its id.
+    serial: u64,
 }
 
 /// What a joined connection holds: its id and its queue, which also carries the eviction.
@@ -55,6 +60,8 @@ pub(crate) struct Membership {
     pub(crate) rx: queue::Receiver,
     /// A sender into the same queue, for error replies to this peer.
     pub(crate) tx: queue::Sender,
+    /// This connection's serial, for [`Hub::leave`].
+    pub(crate) serial: u64,
 }
 
 /// Why a join was refused.
@@ -87,24 +94,47 @@ impl Hub {
     }
 
     /// Adds a peer to a room, queues its `welcome` and tells the others.
+    ///
+    /// A `resume` secret naming a peer of the room takes that peer's place: its old connection
+    /// is closed and the new one keeps its id, so the others notice nothing and their calls
+    /// with it go on. This also lets a client whose old connection has not timed out yet back
+    /// into a full room.
     pub(crate) fn join(
         &self,
         room_name: &str,
         name: &str,
+        resume: Option<&str>,
         limits: JoinLimits,
     ) -> Result<Membership, Refusal> {
+        let resume_secret = fresh_secret();
         let mut inner = self.lock();
-        if inner.connections >= limits.max_connections {
+        let resumed = resume
+            .filter(|secret| !secret.is_empty())
+            .and_then(|secret| inner.find_by_secret(room_name, secret));
+        let taken_over = usize::from(resumed.is_some());
+        if inner.connections - taken_over >= limits.max_connections {
             return Err(Refusal::RelayFull);
         }
         let occupied = inner
             .rooms
             .get(room_name)
             .map_or(0, |room| room.peers.len());
-        if occupied >= limits.max_peers_per_room {
+        if occupied - taken_over >= limits.max_peers_per_room {
             return Err(Refusal::RoomFull);
         }
-        let id = inner.fresh_id(room_name);
+        let id = match resumed {
+            Some(index) => {
+                let room = inner.rooms.get_mut(room_name).expect("found above");
+                let old = room.peers.remove(index);
+                tracing::info!(peer = %old.id, "taken over by a reconnect of the same client");
+                old.tx.kick(Close::REPLACED);
+                inner.connections -= 1;
+                old.id
+            }
+            None => inner.fresh_id(room_name),
+        };
+        inner.counter += 1;
+        let serial = inner.counter;
         let (tx, rx) = queue::queue(Budget {
             frames: limits.outbound_queue.max(2),
             bytes: limits.queue_bytes,
@@ -124,31 +154,43 @@ impl Hub {
                     name: p.name.clone(),
                 })
                 .collect(),
+            resume: resume_secret.clone(),
         };
         // An empty queue always takes one frame, so this cannot fail.
         let _ = tx.push(welcome.to_json().into());
-        let joined = ServerMessage::PeerJoined {
-            id: id.clone(),
-            name: name.to_owned(),
+        let victims = if resumed.is_some() {
+            Vec::new()
+        } else {
+            let joined = ServerMessage::PeerJoined {
+                id: id.clone(),
+                name: name.to_owned(),
+            };
+            room.broadcast(&Utf8Bytes::from(joined.to_json()), &id)
         };
-        let victims = room.broadcast(&Utf8Bytes::from(joined.to_json()), &id);
         room.peers.push(Peer {
             id: id.clone(),
             name: name.to_owned(),
             tx: tx.clone(),
+            resume: resume_secret,
+            serial,
         });
         let evicted = room.evict(victims);
         inner.connections = inner.connections + 1 - evicted;
-        Ok(Membership { id, rx, tx })
+        Ok(Membership { id, rx, tx, serial })
     }
 
-    /// Removes a peer (if still present) and tells the others it left.
-    pub(crate) fn leave(&self, room_name: &str, id: &str) {
+    /// Removes a peer (if still present, and not taken over by a later connection) and tells the
+    /// others it left.
+    pub(crate) fn leave(&self, room_name: &str, id: &str, serial: u64) {
         let mut inner = self.lock();
         let Some(room) = inner.rooms.get_mut(room_name) else {
             return;
         };
-        let Some(index) = room.peers.iter().position(|p| p.id == id) else {
+        let Some(index) = room
+            .peers
+            .iter()
+            .position(|p| p.id == id && p.serial == serial)
+        else {
             return;
         };
         room.peers.remove(index);
@@ -208,6 +250,15 @@ impl Hub {
 }
 
 impl Inner {
+    /// Where in the room the peer holding this resume secret is.
+    fn find_by_secret(&self, room_name: &str, secret: &str) -> Option<usize> {
+        self.rooms
+            .get(room_name)?
+            .peers
+            .iter()
+            .position(|p| same_secret(p.resume.as_bytes(), secret.as_bytes()))
+    }
+
     /// A short random-looking id not used in the room yet.
     fn fresh_id(&mut self, room_name: &str) -> String {
         loop {
@@ -254,6 +305,15 @@ impl Room {
         }
         evicted
     }
+}
+
+/// 128 random bits as hex, from the operating system's generator.
+fn fresh_secret() -> String {
+    let mut bytes = [0u8; 16];
+    // The system generator does not fail on the platforms the relay runs on; a zero secret
+    // would still only let its holder replace nobody (peers never present it).
+    let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Peer {

@@ -66,6 +66,7 @@ struct JoinQuery {
     name: Option<String>,
     key: Option<String>,
     v: Option<String>,
+    resume: Option<String>,
 }
 
 impl Relay {
@@ -273,6 +274,7 @@ fn upgrade_to_room(
         name,
         key: query.key,
         version: query.v,
+        resume: query.resume,
     };
     let cap = state.shared.config.hard_message_cap();
     // Holding a tracker token from here keeps `serve` waiting for this socket on shutdown.

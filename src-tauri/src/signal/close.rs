@@ -26,6 +26,20 @@ pub(super) fn fatal_error(text: &str) -> Option<(String, String)> {
     Some((name.to_owned(), message.to_owned()))
 }
 
+/// The `resume` secret of a `welcome` frame. Only a short token of letters and digits is taken,
+/// since it goes into the next connection's URL as it is.
+pub(super) fn resume_secret(text: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    if value.get("type")?.as_str()? != "welcome" {
+        return None;
+    }
+    let secret = value.get("resume")?.as_str()?;
+    let plain = !secret.is_empty()
+        && secret.len() <= 128
+        && secret.bytes().all(|b| b.is_ascii_alphanumeric());
+    plain.then(|| secret.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +68,19 @@ mod tests {
         assert!(!reconnects_after(4001));
         assert!(reconnects_after(1011));
         assert!(reconnects_after(4008));
+    }
+
+    #[test]
+    fn takes_a_plain_resume_secret_from_a_welcome_only() {
+        let welcome =
+            r#"{"type":"welcome","id":"a","room":"r","protocol":1,"peers":[],"resume":"0f3a"}"#;
+        assert_eq!(resume_secret(welcome).as_deref(), Some("0f3a"));
+        let odd = r#"{"type":"welcome","id":"a","resume":"x&key=1"}"#;
+        assert_eq!(resume_secret(odd), None);
+        assert_eq!(
+            resume_secret(r#"{"type":"peer-joined","resume":"0f3a"}"#),
+            None
+        );
+        assert_eq!(resume_secret("not json"), None);
     }
 }

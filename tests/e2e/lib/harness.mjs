@@ -25,12 +25,25 @@ export async function withRelay(browser, options, fn) {
   } catch (err) {
     for (const [i, page] of pages.entries()) {
       console.error(`--- page ${i} console (last 15) ---\n${page.logs.slice(-15).join('\n')}`);
+      console.error(`    state: ${await describe(page)}`);
     }
+    console.error(`--- relay log (last 40 lines) ---\n${current.stderr().split('\n').slice(-40).join('\n')}`);
     throw err;
   } finally {
     await Promise.all(pages.map((p) => p.context().close().catch(() => {})));
     await relay.stop();
     if (current !== relay) await current.stop();
+  }
+}
+
+// Who a page is and how far each of its connections got, for the log of a failed test.
+async function describe(page) {
+  try {
+    const s = await page.evaluate(() => window.tincan.state());
+    const peers = s.peers.map((p) => `${p.name ?? p.id}:${p.connectionState}`).join(' ');
+    return `${s.screen} ${s.selfId ?? '-'} [${peers}]${s.banner ? ` banner: ${JSON.stringify(s.banner)}` : ''}`;
+  } catch (err) {
+    return `unreadable (${err.message.split('\n')[0]})`;
   }
 }
 

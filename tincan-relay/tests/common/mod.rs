@@ -111,6 +111,8 @@ pub struct Welcome {
     pub protocol: u64,
     /// `(id, name)` of the peers already there, oldest first.
     pub peers: Vec<(String, String)>,
+    /// The secret a reconnect presents to take this connection's place.
+    pub resume: String,
 }
 
 /// A test-side WebSocket client speaking JSON text frames.
@@ -185,6 +187,7 @@ impl Client {
             room: message["room"].as_str().unwrap().to_owned(),
             protocol: message["protocol"].as_u64().unwrap(),
             peers,
+            resume: message["resume"].as_str().unwrap().to_owned(),
         }
     }
 

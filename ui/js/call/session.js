@@ -168,15 +168,29 @@ export class CallSession extends Emitter {
       return;
     }
     const rejoin = this.selfId !== null;
-    // A welcome after a reconnect carries a new id, and everyone else sees us as a newcomer: the
-    // old connections cannot be matched up again, so rebuild them all.
-    for (const peer of this.peers.values()) peer.close();
-    this.peers.clear();
-    this.selfId = msg.id;
-    this.room = msg.room ?? this.room;
-    for (const p of Array.isArray(msg.peers) ? msg.peers : []) {
-      if (p && p.id !== undefined && p.id !== msg.id) this.#addPeer(p.id, p.name, true);
+    const listed = (Array.isArray(msg.peers) ? msg.peers : [])
+      .filter((p) => p && p.id !== undefined && p.id !== msg.id);
+    if (rejoin && msg.id === this.selfId) {
+      // The relay let this reconnect take over our old connection: the others never saw us
+      // leave, so the calls with them go on. Only who came or went meanwhile changes.
+      const present = new Set(listed.map((p) => String(p.id)));
+      for (const id of [...this.peers.keys()]) {
+        if (!present.has(String(id))) this.#removePeer(id);
+      }
+      // Someone who arrived meanwhile offered to our old connection; that offer may be lost,
+      // and its sender (the newcomer, impolite) offers again when the connection stays down.
+      for (const p of listed) {
+        if (!this.peers.has(p.id)) this.#addPeer(p.id, p.name, false);
+      }
+    } else {
+      // A new id: everyone else sees us as a newcomer and the old connections cannot be
+      // matched up again, so rebuild them all.
+      for (const peer of this.peers.values()) peer.close();
+      this.peers.clear();
+      this.selfId = msg.id;
+      for (const p of listed) this.#addPeer(p.id, p.name, true);
     }
+    this.room = msg.room ?? this.room;
     this.state = 'in-call';
     if (this.#media?.muted && this.peers.size) this.#send({ type: 'mute', muted: true });
     if (this.startedAt === null) this.startedAt = Date.now();

@@ -43,6 +43,9 @@ export function createWebSocketTransport({ address, room, name, key }) {
   let attempt = 0;
   let retryTimer = null;
   let selfId = null;
+  // The relay's secret for the current connection: a reconnect presents it to take that
+  // connection's place and id, so the calls go on, even in a room that is full with us in it.
+  let resume = null;
   let heardAt = 0;
   let probedAt = null;
   let livenessTimer = null;
@@ -54,7 +57,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
   function openSocket() {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(resume ? `${url}&resume=${encodeURIComponent(resume)}` : url);
       socket = ws;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -137,7 +140,10 @@ export function createWebSocketTransport({ address, room, name, key }) {
       return;
     }
     if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
-    if (msg.type === 'welcome' && typeof msg.id === 'string') selfId = msg.id;
+    if (msg.type === 'welcome' && typeof msg.id === 'string') {
+      selfId = msg.id;
+      resume = typeof msg.resume === 'string' ? msg.resume : null;
+    }
     if (isProbeAnswer(msg)) return;
     if (msg.type === 'error' && FINAL_ERRORS.has(msg.code)) finalError = msg.code;
     events.emit('message', msg);

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withRelay, useBrowser } from './lib/harness.mjs';
 import { loadApp } from './lib/browser.mjs';
-import { joinServed, waitForConnectedPeers, waitForScreen, state, sleep } from './lib/call.mjs';
+import { joinServed, waitForConnectedPeers, waitForScreen, state, stats, sleep } from './lib/call.mjs';
 import { dropTcpTo, inTestNamespace } from './lib/firewall.mjs';
 
 let browser;
@@ -76,5 +76,56 @@ test('a client whose packets stop reaching the relay is dropped within the keepa
     const after = await state(ann);
     assert.equal(after.peers[0].name, 'Bob');
     assert.notEqual(after.peers[0].id, before.selfId, 'Bob came back under a new id');
+  });
+});
+
+test('a page that gives up a silent socket gets its place and id back, and nobody sees it leave', {
+  timeout: 120000,
+  skip: inTestNamespace() ? false : 'needs the test namespace (tests/e2e/run.sh)',
+}, async () => {
+  // A full room of two, and a relay slower to give up than the page (13 s), so the page's
+  // reconnect finds its old connection still there.
+  const args = ['--keepalive-timeout', '40'];
+  await withRelay(browser, { maxPeers: 2, args }, async ({ relay, open }) => {
+    const ann = await open({ tone: '1' });
+    await joinServed(ann, { name: 'Ann' });
+    await waitForScreen(ann, 'call');
+    const bob = await open();
+    await loadApp(bob, `http://${CUT_ADDRESS}:${relay.port}/?tone=1`);
+    await joinServed(bob, { name: 'Bob' });
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+    const before = await state(bob);
+
+    // Watch Ann's side the whole time: Bob must never leave her list.
+    let annAlone = false;
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        if ((await state(ann)).peers.length !== 1) annAlone = true;
+        await sleep(200);
+      }
+    })();
+
+    const lift = dropTcpTo(CUT_ADDRESS, relay.port);
+    try {
+      await bob.waitForFunction(() => window.tincan.state().callState === 'reconnecting', null, { timeout: 30000 });
+    } finally {
+      lift();
+    }
+    await bob.waitForFunction(() => window.tincan.state().callState === 'in-call', null, { timeout: 30000 });
+    watching = false;
+    await watch;
+
+    const after = await state(bob);
+    assert.equal(after.selfId, before.selfId, 'Bob keeps his id');
+    assert.ok(!annAlone, 'Ann never saw Bob leave');
+    assert.match(relay.stderr(), /taken over by a reconnect of the same client/);
+    await waitForConnectedPeers(ann, 1);
+    await waitForConnectedPeers(bob, 1);
+    // The call went on: Ann still hears Bob on the same connection.
+    const heard = (await stats(ann))[0].packetsReceived;
+    await sleep(1000);
+    assert.ok((await stats(ann))[0].packetsReceived > heard, 'Bob is still heard');
   });
 });

@@ -46,6 +46,9 @@ export function createWebSocketTransport({ address, room, name, key }) {
   // The relay's secret for the current connection: a reconnect presents it to take that
   // connection's place and id, so the calls go on, even in a room that is full with us in it.
   let resume = null;
+  // Sockets given up as silent but not closed yet: closing one would tell the relay we left,
+  // and it might hear that before the reconnect that takes the old place over.
+  const abandoned = new Set();
   let heardAt = 0;
   let probedAt = null;
   let livenessTimer = null;
@@ -110,10 +113,11 @@ export function createWebSocketTransport({ address, room, name, key }) {
     }
     const now = Date.now();
     if (probedAt !== null && now - probedAt > ANSWER_WITHIN_MS) {
-      // Closing politely would wait on the dead connection; let it go and start afresh.
+      // Closing politely would wait on the dead connection; set it aside and start afresh.
       stopLiveness();
       socket = null;
-      ws.close();
+      abandoned.add(ws);
+      ws.addEventListener('close', () => abandoned.delete(ws));
       handleClose(1006, msg('session.silentFor', { seconds: Math.round((now - heardAt) / 1000) }));
       return;
     }
@@ -143,10 +147,16 @@ export function createWebSocketTransport({ address, room, name, key }) {
     if (msg.type === 'welcome' && typeof msg.id === 'string') {
       selfId = msg.id;
       resume = typeof msg.resume === 'string' ? msg.resume : null;
+      closeAbandoned();
     }
     if (isProbeAnswer(msg)) return;
     if (msg.type === 'error' && FINAL_ERRORS.has(msg.code)) finalError = msg.code;
     events.emit('message', msg);
+  }
+
+  function closeAbandoned() {
+    for (const old of abandoned) old.close();
+    abandoned.clear();
   }
 
   function handleClose(code, reason) {
@@ -155,6 +165,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
     const retry = !stopped && !finalError && !FINAL_CLOSE_CODES.has(code) && attempt < RETRY_LIMIT;
     if (!retry) {
       stopped = true;
+      closeAbandoned();
       events.emit('close', { code, reason, willRetry: false, error: finalError });
       return;
     }
@@ -185,6 +196,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       if (stopped) return;
       if (attempt >= RETRY_LIMIT) {
         stopped = true;
+        closeAbandoned();
         events.emit('close', { code: 1006, reason: msg('session.gaveUp', { count: RETRY_LIMIT }), willRetry: false });
       } else {
         scheduleRetry(1006, 'reconnect failed');
@@ -218,6 +230,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       const ws = socket;
       socket = null;
       if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'left the call');
+      closeAbandoned();
       events.clearListeners();
       return Promise.resolve();
     },

@@ -168,6 +168,8 @@ export class CallSession extends Emitter {
       return;
     }
     const rejoin = this.selfId !== null;
+    // Set before any peer is made: each takes the room into its safety code.
+    this.room = msg.room ?? this.room;
     const listed = (Array.isArray(msg.peers) ? msg.peers : [])
       .filter((p) => p && p.id !== undefined && p.id !== msg.id);
     if (rejoin && msg.id === this.selfId) {
@@ -190,7 +192,6 @@ export class CallSession extends Emitter {
       this.selfId = msg.id;
       for (const p of listed) this.#addPeer(p.id, p.name, true);
     }
-    this.room = msg.room ?? this.room;
     this.state = 'in-call';
     if (this.#media?.muted && this.peers.size) this.#send({ type: 'mute', muted: true });
     if (this.startedAt === null) this.startedAt = Date.now();

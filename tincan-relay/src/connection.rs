@@ -1,12 +1,16 @@
 //! One WebSocket connection: admission checks, then one task that reads, writes and keeps the
 //! connection alive until it ends.
 
-use std::{future::Future, net::SocketAddr, pin::Pin, sync::Arc, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::{sleep_until, timeout, Instant};
-use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+use tokio_util::sync::CancellationToken;
+
+mod write;
+
+use write::{within, write_batch, Limits, WriteFailure};
 
 use crate::{
     admission::{self, Admission},
@@ -22,9 +26,6 @@ use crate::{
 
 /// How long to wait for a close frame to go out, and for the client's answer to it.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
-
-/// Frames written before one flush, so a burst goes out in few syscalls.
-const WRITE_BATCH: usize = 64;
 
 /// What the relay shares with every connection.
 #[derive(Clone)]
@@ -383,57 +384,6 @@ impl Session<'_> {
                 )
             })
     }
-}
-
-/// Why writing to a client stopped.
-enum WriteFailure {
-    /// A write made no progress within the stall timeout.
-    Stalled,
-    /// The socket failed.
-    Broken,
-    /// The relay is shutting down; a stalled write must not hold it up.
-    ShuttingDown,
-}
-
-/// What bounds a write step: the stall timeout, and the relay's shutdown.
-struct Limits<'a, 'b> {
-    stall: Duration,
-    shutdown: Pin<&'a mut WaitForCancellationFuture<'b>>,
-}
-
-/// Runs one write step, which must finish within the stall timeout; the relay's shutdown
-/// interrupts it (the shutdown is looked at only while the step waits).
-async fn within(
-    limits: &mut Limits<'_, '_>,
-    step: impl Future<Output = Result<(), axum::Error>>,
-) -> Result<(), WriteFailure> {
-    tokio::select! {
-        biased;
-        result = timeout(limits.stall, step) => match result {
-            Err(_) => Err(WriteFailure::Stalled),
-            Ok(Err(_)) => Err(WriteFailure::Broken),
-            Ok(Ok(())) => Ok(()),
-        },
-        () = limits.shutdown.as_mut() => Err(WriteFailure::ShuttingDown),
-    }
-}
-
-/// Writes one frame plus whatever else is already queued, then flushes once. Each step must
-/// finish within the stall timeout.
-async fn write_batch(
-    socket: &mut WebSocket,
-    rx: &mut queue::Receiver,
-    first: Utf8Bytes,
-    mut limits: Limits<'_, '_>,
-) -> Result<(), WriteFailure> {
-    let mut next = Some(first);
-    for _ in 0..WRITE_BATCH {
-        let Some(text) = next.take().or_else(|| rx.try_recv()) else {
-            break;
-        };
-        within(&mut limits, socket.feed(Message::Text(text))).await?;
-    }
-    within(&mut limits, socket.flush()).await
 }
 
 /// Sorts a read error: a broken frame from the client gets the close code that names its

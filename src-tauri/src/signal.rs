@@ -27,10 +27,12 @@ use crate::{
 
 mod close;
 mod event;
+mod failure;
 mod intake;
 
 use close::{fatal_error, reconnects_after, resume_secret};
 pub use event::{CloseCode, SignalEvent};
+use failure::describe;
 use intake::Intake;
 
 /// How long opening the socket may take before the join fails.
@@ -370,33 +372,5 @@ async fn connect(target: &Target, resume: Option<&str>) -> Result<Socket, Error>
         ))),
         Ok(Err(error)) => Err(unreachable(describe(&error))),
         Ok(Ok((socket, _response))) => Ok(socket),
-    }
-}
-
-/// Why a connection attempt failed, by cause and in plain words.
-fn describe(error: &tungstenite::Error) -> (Cause, String) {
-    use std::io::ErrorKind;
-    match error {
-        tungstenite::Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused => (Cause::Refused, "connection refused".into()),
-            ErrorKind::TimedOut => (Cause::TimedOut, "the connection timed out".into()),
-            ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
-                (Cause::NoRoute, "no route to that address".into())
-            }
-            ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted => {
-                (Cause::Reset, "the connection was reset".into())
-            }
-            _ => (Cause::Other, io.to_string()),
-        },
-        tungstenite::Error::Http(response) => (
-            Cause::NotTincan {
-                status: response.status().as_u16(),
-            },
-            format!(
-                "it answered HTTP {} instead of opening a call; is it a Tincan host?",
-                response.status()
-            ),
-        ),
-        other => (Cause::Other, other.to_string()),
     }
 }

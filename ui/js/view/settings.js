@@ -53,14 +53,18 @@ export function initSettings({ appMode, getSettings, saveSettings, info, applyLa
   });
   if (info) appInfo.textContent = info;
   openButton.addEventListener('click', () => openSettings(getSettings()));
-  cancelButton.addEventListener('click', () => dialog.close());
+  cancelButton.addEventListener('click', () => {
+    // The dialog's close event comes a task later; the saved language is back before the click returns.
+    restoreLanguage();
+    dialog.close();
+  });
   ice.addEventListener('input', () => showIceError(''));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     submit();
   });
   dialog.addEventListener('close', () => {
-    if (!saved && current && languageSelect.value !== current.language) previewLanguage(current.language);
+    restoreLanguage();
     stopCapture(null);
     openButton.focus();
   });
@@ -70,6 +74,13 @@ export function initSettings({ appMode, getSettings, saveSettings, info, applyLa
   dialog.addEventListener('cancel', (ev) => {
     if (capturing) ev.preventDefault();
   });
+}
+
+// A language picked but not saved is only a preview.
+function restoreLanguage() {
+  if (saved || !current || languageSelect.value === current.language) return;
+  languageSelect.value = current.language;
+  previewLanguage(current.language);
 }
 
 function startCapture() {

@@ -1,6 +1,8 @@
 'use strict';
 
-import { summarizeStats, addTotals } from './stats.js';
+import { Counters } from './counters.js';
+import { Playout } from './playout.js';
+import { RecoveryTimer, ReplacementBudget } from './recovery.js';
 import { connectionIdentity, withConnectionSessionId } from './identity.js';
 import { safetyCode } from './safety.js';
 import { descriptionProblem, candidateInitProblem, CandidateBudget } from './limits.js';
@@ -19,17 +21,6 @@ import { descriptionProblem, candidateInitProblem, CandidateBudget } from './lim
 
 const OFFER_WAIT_MS = 4000;
 const DISCONNECTED_GRACE_MS = 3000;
-// A connection that was up and is not back this long after the last description went either way
-// is tried again: a restart made while the network was gone gathered no addresses (a native
-// connection never gathers again), or a negotiation got stuck. The polite side waits longer, so
-// the two ends do not start over at the same moment and it only steps in if the other does not.
-const RECOVERY_RETRY_MS = 10000;
-const POLITE_RECOVERY_RETRY_MS = 15000;
-// A far side that changes its identity again and again within seconds is looping, not recovering:
-// past this many replacements in a window, descriptions are applied as they come and the recovery
-// retry gets its turn later.
-const MAX_REPLACEMENTS = 8;
-const REPLACEMENT_WINDOW_MS = 60000;
 
 export class Peer {
   #send;
@@ -40,22 +31,20 @@ export class Peer {
   #queue = Promise.resolve();
   #makingOffer = false;
   #ignoreOffer = false;
-  #answerPending = false;
   #applyingRemote = false;
   #awaitingOffer;
   #offerTimer = null;
   #graceTimer = null;
-  #recoveryTimer = null;
+  #recovery;
   #lastSignalAt = 0;
   // Our identity in the last description sent, and when the last offer/answer exchange completed:
   // when the native engine rebuilds for a restart, ours changes too, and a new far side in the
   // answer is expected, not a sign to replace.
   #sentIdentity = null;
   #negotiatedLocal = null;
-  #replacedAt = [];
-  #lastStats = null;
-  #latestOwn = null;
-  #carried = null;
+  #replacements = new ReplacementBudget();
+  #counters = new Counters();
+  #playout;
   #closed = false;
   #candidates = new CandidateBudget();
 
@@ -68,8 +57,6 @@ export class Peer {
     this.initiator = initiator;
     this.joinedAt = performance.now();
     this.connectedAt = null;
-    this.volume = 1;
-    this.sinkId = '';
     this.remoteMuted = false;
     this.restarts = 0;
     this.replacements = 0;
@@ -83,14 +70,13 @@ export class Peer {
     // exchange is collision-free, and only step in if it never comes.
     this.#awaitingOffer = !initiator;
 
-    this.audio = null;
-    if (!engine.handlesMedia) {
-      // Playing through an element (even one outside the document) is what makes the browser
-      // decode and mix the remote audio; it also carries the per-participant volume and output
-      // device, and outlives the connections it plays.
-      this.audio = new Audio();
-      this.audio.autoplay = true;
-    }
+    this.#playout = new Playout(engine);
+    this.#recovery = new RecoveryTimer({
+      polite,
+      isUp: () => this.pc.connectionState === 'connected',
+      quietFor: () => performance.now() - this.#lastSignalAt,
+      recover: () => this.#recover(),
+    });
     this.#openConnection();
 
     if (this.#awaitingOffer) {
@@ -105,30 +91,17 @@ export class Peer {
     const pc = this.#engine.createPeerConnection(this.#rtcConfig);
     this.pc = pc;
     this.#candidates.reset();
-    this.#lastStats = null;
-    this.#latestOwn = null;
+    this.#counters.reset();
     this.#sentIdentity = null;
     this.#negotiatedLocal = null;
-    if (this.audio) this.#attachMedia(pc);
-    // The native engine plays audio itself and takes the volume on its connection object.
-    else if (this.volume !== 1 && typeof pc.setVolume === 'function') pc.setVolume(this.volume);
+    if (this.#playout.inPage) {
+      // The media's current track: a replaceTrack since the call started (another microphone, the
+      // test tone) is what a new connection must send too.
+      const track = this.#localMedia?.track;
+      if (track) pc.addTrack(track, ...(this.#localMedia.stream ? [this.#localMedia.stream] : []));
+    }
+    this.#playout.attach(pc, { isCurrent: () => pc === this.pc, onTrack: () => this.#onChange(this) });
     this.#wireEvents(pc);
-  }
-
-  #attachMedia(pc) {
-    // The media's current track: a replaceTrack since the call started (another microphone, the
-    // test tone) is what a new connection must send too.
-    const track = this.#localMedia?.track;
-    if (track) pc.addTrack(track, ...(this.#localMedia.stream ? [this.#localMedia.stream] : []));
-    pc.addEventListener('track', ({ track: remote, streams }) => {
-      if (pc !== this.pc || remote.kind !== 'audio') return;
-      this.audio.srcObject = streams[0] ?? new MediaStream([remote]);
-      this.audio.volume = this.volume;
-      this.audio.play().catch(() => {
-        // Autoplay without a user gesture may be refused; main.js retries on the next click.
-      });
-      this.#onChange(this);
-    });
   }
 
   // Every handler checks it still speaks for the current connection: a replaced one may have
@@ -175,10 +148,9 @@ export class Peer {
     if (state === 'connected') {
       if (this.connectedAt === null) this.connectedAt = performance.now();
       this.#updateSafetyCode();
-      clearTimeout(this.#recoveryTimer);
-      this.#recoveryTimer = null;
+      this.#recovery.cancel();
     } else if (this.connectedAt !== null) {
-      this.#armRecovery();
+      this.#recovery.arm();
     }
     if (state === 'failed') {
       // A code is only worth comparing for a connection that works.
@@ -220,23 +192,6 @@ export class Peer {
     return true;
   }
 
-  #armRecovery(delay = this.polite ? POLITE_RECOVERY_RETRY_MS : RECOVERY_RETRY_MS) {
-    if (this.#recoveryTimer !== null || this.#closed) return;
-    this.#recoveryTimer = setTimeout(() => {
-      this.#recoveryTimer = null;
-      if (this.#closed || this.pc.connectionState === 'connected') return;
-      // A negotiation still going on (perhaps started by the far side) gets its time first.
-      const wait = this.polite ? POLITE_RECOVERY_RETRY_MS : RECOVERY_RETRY_MS;
-      const quiet = performance.now() - this.#lastSignalAt;
-      if (quiet < wait) {
-        this.#armRecovery(wait - quiet);
-        return;
-      }
-      this.#recover();
-      this.#armRecovery();
-    }, delay);
-  }
-
   // A connection that stayed down after restarting: restart again where that can produce an offer,
   // else (an offer of ours went unanswered) start over on a fresh connection.
   #recover() {
@@ -250,17 +205,15 @@ export class Peer {
   // Closes the connection (not the peer) and opens a fresh one from the same engine and settings.
   // Returns false when the replacement rate says this is a loop.
   #replaceConnection(reason) {
-    const now = performance.now();
-    this.#replacedAt = this.#replacedAt.filter((at) => now - at < REPLACEMENT_WINDOW_MS);
-    if (this.#replacedAt.length >= MAX_REPLACEMENTS) {
-      console.warn(`not replacing the connection to ${this.id} (${reason}): ${MAX_REPLACEMENTS} replacements within ${REPLACEMENT_WINDOW_MS / 1000} s`);
+    const refused = this.#replacements.take();
+    if (refused) {
+      console.warn(`not replacing the connection to ${this.id} (${reason}): ${refused}`);
       return false;
     }
-    this.#replacedAt.push(now);
     this.replacements += 1;
     console.info(`replacing the connection to ${this.id}: ${reason}`);
     const old = this.pc;
-    this.#carryCounters();
+    this.#counters.carry();
     clearTimeout(this.#graceTimer);
     this.#graceTimer = null;
     clearTimeout(this.#offerTimer);
@@ -268,15 +221,9 @@ export class Peer {
     this.#ignoreOffer = false;
     this.#unwire(old);
     this.#openConnection();
-    if (this.connectedAt !== null) this.#armRecovery();
+    if (this.connectedAt !== null) this.#recovery.arm();
     this.#onChange(this);
     return true;
-  }
-
-  #carryCounters() {
-    const last = this.#latestOwn;
-    if (!last) return;
-    this.#carried = addTotals(this.#carried ?? {}, last);
   }
 
   async #negotiate() {
@@ -340,7 +287,8 @@ export class Peer {
     }
     this.#lastSignalAt = performance.now();
     let pc = this.pc;
-    const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#answerPending);
+    // Descriptions are applied one at a time (handleSignal), so none of ours is half applied here.
+    const readyForOffer = !this.#makingOffer && pc.signalingState === 'stable';
     const collision = description.type === 'offer' && !readyForOffer;
     this.#ignoreOffer = !this.polite && collision;
     if (this.#ignoreOffer) return;
@@ -359,7 +307,6 @@ export class Peer {
       }
     }
 
-    this.#answerPending = description.type === 'answer';
     this.#applyingRemote = description.type === 'offer';
     try {
       await pc.setRemoteDescription(description);
@@ -371,7 +318,6 @@ export class Peer {
         if (pc === this.pc) this.#sendLocalDescription();
       }
     } finally {
-      this.#answerPending = false;
       this.#applyingRemote = false;
     }
     this.#negotiatedLocal = this.#sentIdentity;
@@ -407,52 +353,41 @@ export class Peer {
     if (sender) await sender.replaceTrack(track);
   }
 
-  setVolume(volume) {
-    this.volume = volume;
-    if (this.audio) this.audio.volume = volume;
-    else if (typeof this.pc.setVolume === 'function') this.pc.setVolume(volume);
+  get volume() {
+    return this.#playout.volume;
   }
 
-  async setOutputDevice(deviceId) {
-    this.sinkId = deviceId || '';
-    if (this.audio && typeof this.audio.setSinkId === 'function') await this.audio.setSinkId(this.sinkId);
+  get sinkId() {
+    return this.#playout.sinkId;
+  }
+
+  setVolume(volume) {
+    this.#playout.setVolume(volume, this.pc);
+  }
+
+  setOutputDevice(deviceId) {
+    return this.#playout.setOutputDevice(deviceId);
   }
 
   resumePlayback() {
-    if (this.audio?.srcObject && this.audio.paused) this.audio.play().catch(() => {});
+    this.#playout.resume();
   }
 
-  // How loud this participant is right now, 0..1 linear, from the last received packets: cheap
-  // enough to poll several times a second, unlike getStats.
+  /** How loud this participant is right now, 0..1 linear. */
   level() {
-    const receiver = this.pc.getReceivers?.().find((r) => r.track?.kind === 'audio');
-    const [source] = receiver?.getSynchronizationSources?.() ?? [];
-    // The browser drops a source ten seconds after its last packet; until then a muted peer still
-    // sends silence, which reads as level 0.
-    if (source) return source.audioLevel ?? 0;
-    return this.quality?.audioLevel ?? 0;
+    return this.#playout.level(this.pc, this.quality?.audioLevel);
   }
 
   get connectionState() {
     return this.pc.connectionState;
   }
 
-  // The periodic poll remembers each summary for the next rate; one-off reads (the test hook) do
-  // not, so they cannot shorten the poll's measuring interval.
+  // One-off reads (the test hook) pass remember: false, so they cannot shorten the periodic poll's
+  // measuring interval.
   async stats({ remember = true } = {}) {
     const pc = this.pc;
-    const carried = this.#carried;
-    const report = await pc.getStats();
-    const current = pc === this.pc;
-    const own = summarizeStats(report, current ? this.#lastStats : null);
-    const summary = addTotals({ ...own }, carried ?? {});
-    if (current) {
-      this.#latestOwn = own;
-      if (remember) {
-        this.#lastStats = own;
-        this.quality = summary;
-      }
-    }
+    const { summary, current } = await this.#counters.read(pc, () => pc === this.pc, { remember });
+    if (current && remember) this.quality = summary;
     return summary;
   }
 
@@ -488,11 +423,8 @@ export class Peer {
     this.#closed = true;
     clearTimeout(this.#offerTimer);
     clearTimeout(this.#graceTimer);
-    clearTimeout(this.#recoveryTimer);
+    this.#recovery.stop();
     this.#unwire(this.pc);
-    if (this.audio) {
-      this.audio.pause();
-      this.audio.srcObject = null;
-    }
+    this.#playout.stop();
   }
 }

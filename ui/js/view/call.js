@@ -4,6 +4,7 @@ import { rateQuality } from '../call/stats.js';
 import { peerLabels } from './roster.js';
 import { applyStatic, onLanguageChange, t } from '../i18n/index.js';
 import { showPhonePanel, hidePhonePanel } from './phone.js';
+import { resetLevels, showLevels, tileLevels } from './levels.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
 // device pickers, duration, the share box when hosting, and leave.
@@ -24,8 +25,6 @@ const participantList = document.getElementById('participants');
 const alone = document.getElementById('alone');
 const announcer = document.getElementById('announcer');
 const template = document.getElementById('participant-template');
-const micMeter = document.getElementById('mic-meter');
-const micMeterFill = document.getElementById('mic-meter-fill');
 const muteButton = document.getElementById('mute-button');
 const muteLabel = document.getElementById('mute-label');
 const inputDevice = document.getElementById('input-device');
@@ -35,20 +34,6 @@ const leaveButton = document.getElementById('leave-button');
 const controls = document.querySelector('.controls');
 const devicesToggle = document.getElementById('devices-toggle');
 
-const SPEAKING_LEVEL = 0.04;
-// Levels are drawn in steps the eye can tell apart: the mic meter in 40 (a few pixels each at its
-// width), the ring's spread in 10 (half a pixel each). A level that stays within a step redraws
-// nothing, so a steady voice or tone costs no frames at all.
-const METER_STEPS = 40;
-const RING_STEPS = 10;
-// A reading must move this far past the step shown before it is redrawn, or noise on a step's
-// edge would flip it back and forth on every poll.
-const HYSTERESIS = 0.75;
-// Levels fall back gradually (per poll) rather than at once, like a VU meter: a meter that drops
-// to nothing between syllables flickers, and every flicker is a frame.
-const RELEASE = 0.55;
-// The speaking highlight stays on through short pauses between words.
-const SPEAKING_HOLD_MS = 400;
 const STATE_TEXTS = {
   new: 'call.state.connecting',
   connecting: 'call.state.connecting',
@@ -64,10 +49,6 @@ let durationStart = null;
 let shownSeconds = -1;
 let handlers = null;
 let copyTimer = null;
-// The mic meter: its smoothed level, the step and mute look it shows, and those it is to show at
-// the next frame.
-const meter = { level: 0, step: 0, muted: false, wantStep: 0, wantMuted: false };
-let levelFrame = 0;
 // The last of what each draw was given, to draw it again in another language.
 const last = { call: null, participants: null, stats: null, devices: null, muted: false, copied: '' };
 
@@ -219,12 +200,7 @@ function createTile(id, self) {
     volume: node.querySelector('.p-volume'),
     volumeLabel: node.querySelector('.p-volume-label'),
     slider: node.querySelector('input[type="range"]'),
-    speaking: false,
-    speakingUntil: 0,
-    wantSpeaking: false,
-    level: 0,
-    ringStep: 0,
-    wantRing: 0,
+    ...tileLevels(),
   };
   node.dataset.id = String(id);
   if (self) {
@@ -304,64 +280,9 @@ function updateTile(tile, row, muted, label) {
   if (document.activeElement !== tile.slider && tile.slider.value !== percent) tile.slider.value = percent;
 }
 
-// The step to show for a 0..1 level, given the step shown now.
-function levelStep(level, steps, current) {
-  if (!(level > 0)) return 0;
-  const exact = Math.min(1, level) * steps;
-  if (Math.abs(exact - current) < HYSTERESIS) return current;
-  return Math.round(exact);
-}
-
-// Instant rise, gradual fall.
-function ballistic(previous, level) {
-  const next = Math.max(level, previous * RELEASE);
-  return next < 0.001 ? 0 : next;
-}
-
-// Called a few times a second with 0..1 levels, which drive the speaking rings and the mic meter.
-// Only a change by a visible step asks for an animation frame (there are none while the window is
-// hidden), so a quiet or steady call draws nothing and wakes no rendering at all.
-export function updateLevels({ self, peers, muted }) {
-  const now = performance.now();
-  meter.level = ballistic(meter.level, self);
-  meter.wantStep = levelStep(meter.level, METER_STEPS, meter.wantStep);
-  meter.wantMuted = muted;
-  let changed = meter.wantStep !== meter.step || meter.wantMuted !== meter.muted;
-  for (const [key, tile] of tiles) {
-    const heard = key === 'self' ? (muted ? 0 : self) : peers.get(key) ?? 0;
-    tile.level = ballistic(tile.level, heard);
-    // Ring size follows loudness on a square-root curve so quiet speech still shows.
-    tile.wantRing = levelStep(Math.sqrt(tile.level), RING_STEPS, tile.wantRing);
-    if (heard > SPEAKING_LEVEL) tile.speakingUntil = now + SPEAKING_HOLD_MS;
-    // Muting is shown at once, not after the hold.
-    tile.wantSpeaking = heard > SPEAKING_LEVEL || (now < tile.speakingUntil && !(key === 'self' && muted));
-    changed ||= tile.wantRing !== tile.ringStep || tile.wantSpeaking !== tile.speaking;
-  }
-  if (changed && !levelFrame) levelFrame = requestAnimationFrame(drawLevels);
-}
-
-function drawLevels() {
-  levelFrame = 0;
-  if (meter.wantStep !== meter.step) {
-    meter.step = meter.wantStep;
-    micMeterFill.style.transform = `scaleX(${meter.step / METER_STEPS})`;
-    micMeter.setAttribute('aria-valuenow', String(Math.round((meter.step / METER_STEPS) * 100)));
-  }
-  if (meter.wantMuted !== meter.muted) {
-    meter.muted = meter.wantMuted;
-    micMeter.dataset.muted = String(meter.muted);
-  }
-  for (const tile of tiles.values()) {
-    if (tile.wantRing !== tile.ringStep) {
-      tile.ringStep = tile.wantRing;
-      // On the avatar, the only element that uses it, so no other element's style is recomputed.
-      tile.avatar.style.setProperty('--level', String(tile.ringStep / RING_STEPS));
-    }
-    if (tile.wantSpeaking !== tile.speaking) {
-      tile.speaking = tile.wantSpeaking;
-      tile.node.dataset.speaking = String(tile.speaking);
-    }
-  }
+// Called a few times a second with 0..1 levels of the own microphone and of each participant.
+export function updateLevels(levels) {
+  showLevels(levels, tiles);
 }
 
 function formatQuality(summary) {
@@ -431,12 +352,7 @@ export function resetCall() {
   devicesToggle.setAttribute('aria-expanded', 'false');
   controls.classList.remove('show-devices');
   setMuted(false);
-  cancelAnimationFrame(levelFrame);
-  levelFrame = 0;
-  Object.assign(meter, { level: 0, step: 0, muted: false, wantStep: 0, wantMuted: false });
-  micMeterFill.style.transform = 'scaleX(0)';
-  micMeter.setAttribute('aria-valuenow', '0');
-  micMeter.dataset.muted = 'false';
+  resetLevels();
   share.hidden = true;
   hidePhonePanel();
   copyStatus.textContent = '';

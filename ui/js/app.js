@@ -16,8 +16,7 @@ import { applyLanguage, msg, onLanguageChange, t } from './i18n/index.js';
 import { describeError } from './i18n/backend.js';
 import { createDevices } from './devices.js';
 import { normalizePasscode } from './passcode.js';
-import { createTalk, selfLabel } from './talk.js';
-import { watchTalkKeys } from './talk-keys.js';
+import { createMic } from './mic.js';
 
 // The call lifecycle: hostRoom, joinRoom, hangup, and what happens in between (mute, devices,
 // levels). Views only draw; this module decides.
@@ -42,12 +41,6 @@ const app = {
   levelTimer: null,
   cleanups: [],
   joinPressedAt: null,
-  // The push-to-talk hold while a call runs (talk.js), and the mode and key it was started with.
-  talk: null,
-  talkKey: '',
-  stopTalkKeys: null,
-  // What the global shortcut said when the call started: { global, reason }.
-  shortcut: null,
   lastStats: {},
   // The last call's socket closing; a new join waits for it.
   leaving: Promise.resolve(),
@@ -61,6 +54,10 @@ let onReturnHome = () => {};
 onLanguageChange(() => renderCall());
 
 const devices = createDevices({ app, effectiveSettings, renderCall });
+const mic = createMic({
+  getCall: () => (app.session && app.media ? { session: app.session, media: app.media } : null),
+  renderCall,
+});
 
 export function setReturnHomeListener(fn) {
   onReturnHome = fn;
@@ -155,10 +152,7 @@ export async function joinRoom({ address, room = '', key = '', name }) {
     app.media = app.engine.handlesMedia
       ? await app.engine.openLocalMedia(mediaOptions)
       : await LocalMedia.open(mediaOptions);
-    // In push-to-talk the mic is shut before anyone can hear it.
-    app.talk = createTalk({ mode: settings.talkMode, onChange: applyTalk });
-    app.talkKey = settings.talkKey;
-    if (app.talk.initialMuted) app.media.setMuted(true);
+    mic.prepare(settings, app.media);
     const ice = parseIceServers(settings.iceServers);
     const transport = createTransport({ address: target.address, room, name: who, key: normalizePasscode(key) });
     app.session = new CallSession({
@@ -205,14 +199,7 @@ function enterCall(address) {
   callView.startDuration(app.session.startedAt ?? Date.now());
   renderCall();
   watchLevels();
-  startTalkKeys();
-  app.cleanups.push(() => {
-    app.stopTalkKeys?.();
-    app.stopTalkKeys = null;
-  });
-  const onKey = (ev) => handleShortcut(ev);
-  document.addEventListener('keydown', onKey);
-  app.cleanups.push(() => document.removeEventListener('keydown', onKey));
+  app.cleanups.push(mic.watch());
   devices.watch();
   devices.refresh();
   // The native engine tells what it had to do without (no microphone, a missing plugin).
@@ -227,13 +214,10 @@ function renderCall() {
   if (!app.session) return;
   const snap = app.session.snapshot();
   const source = app.media?.isTone ? t('call.toneSource') : app.media?.track?.label || t('call.microphone');
-  const mode = app.talk?.mode ?? 'open';
-  const talking = mode !== 'open' && !snap.muted;
   callView.renderParticipants({
     selfName: app.name,
     selfSource: source,
-    selfState: selfLabel(mode, app.talkKey, snap.muted),
-    selfDataState: mode === 'open' ? '' : talking ? 'talking' : mode === 'push-to-talk' ? 'waiting' : 'muted',
+    ...mic.selfState(snap.muted),
     muted: snap.muted,
     peers: snap.peers,
   });
@@ -259,62 +243,8 @@ function updateLevels() {
   callView.updateLevels({ self: app.media.level(), peers, muted: app.media.muted });
 }
 
-function handleShortcut(ev) {
-  if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
-  if (ev.key !== 'm' && ev.key !== 'M') return;
-  // The talk key wins when someone chose M for it.
-  if (app.talk && app.talk.mode !== 'open' && ev.code === app.talkKey) return;
-  const target = ev.target;
-  // Typing an "m" into a field must not mute.
-  if (target instanceof HTMLElement && (target.isContentEditable || target.matches('input:not([type="range"]):not([type="checkbox"]), textarea, select'))) return;
-  if (document.querySelector('dialog[open]')) return;
-  ev.preventDefault();
-  toggleMute();
-}
-
-// The hold changed: the mic follows it through the same path as the Mute button, so the others
-// see the person muted or talking.
-function applyTalk(muted) {
-  if (!app.session || !app.media || app.media.muted === muted) return;
-  app.session.setMuted(muted);
-  callView.setMuted(muted);
-}
-
-// Starts (or restarts, after Settings changed them) the talk mode and key of a running call.
-function startTalkKeys() {
-  app.stopTalkKeys?.();
-  app.stopTalkKeys = null;
-  if (app.talk.mode === 'open') return;
-  app.stopTalkKeys = watchTalkKeys({ key: app.talkKey, talk: app.talk, onShortcutStatus: noteShortcut });
-}
-
-function changeTalk({ talkMode, talkKey }) {
-  if (!app.talk) return;
-  app.talk.setMode(talkMode);
-  app.talkKey = talkKey;
-  startTalkKeys();
-  const muted = app.talk.initialMuted;
-  if (app.media && app.media.muted !== muted) {
-    app.session.setMuted(muted);
-    callView.setMuted(muted);
-  } else {
-    renderCall();
-  }
-}
-
-function noteShortcut(status) {
-  app.shortcut = status;
-  if (status && !status.global && app.screen === 'call') {
-    showBanner(msg('talk.focusOnly', { reason: status.reason }), 'warn');
-  }
-}
-
 export function toggleMute() {
-  if (!app.session || !app.media) return;
-  const muted = !app.media.muted;
-  app.session.setMuted(muted);
-  callView.setMuted(muted);
-  showBanner(msg(muted ? 'call.mutedNote' : 'call.liveNote'), 'info');
+  mic.toggle();
 }
 
 export function setPeerVolume(id, volume) {
@@ -338,7 +268,7 @@ export function updateSettings(next, previous) {
   saveSettings(next);
   if (before.language !== next.language) applyLanguage(next.language);
   if (app.screen !== 'call') return;
-  if (before.talkMode !== next.talkMode || before.talkKey !== next.talkKey) changeTalk(next);
+  if (before.talkMode !== next.talkMode || before.talkKey !== next.talkKey) mic.change(next);
   if (AUDIO_SETTINGS.some((key) => before[key] !== next[key])) devices.reopenMedia();
   const nextCall = ['iceServers', 'forceNative', 'lowLatency'];
   if (nextCall.some((key) => previous[key] !== next[key])) {
@@ -370,8 +300,7 @@ export async function hangup({ message = '', kind = 'info' } = {}) {
   }
   app.media?.close();
   app.media = null;
-  app.talk = null;
-  app.shortcut = null;
+  mic.reset();
   app.engine = null;
   app.lastStats = {};
   await stopHosting();
@@ -401,10 +330,7 @@ export function snapshot() {
     engine: app.engine?.name ?? null,
     hosting: app.hosting ? { address: app.hosting.address, room: app.hosting.room, key: app.hosting.key, phone: app.hosting.phone } : null,
     muted: Boolean(app.media?.muted),
-    talkMode: app.talk?.mode ?? null,
-    talkHeld: Boolean(app.talk?.held),
-    talkHolders: app.talk?.holders ?? [],
-    shortcut: app.shortcut,
+    ...mic.snapshot(),
     tone: Boolean(app.media?.isTone),
     microphone: describeTrack(app.media?.track),
     selfLevel: app.media ? app.media.level() : 0,

@@ -26,7 +26,7 @@ import time
 
 import threading
 
-from call import SHOTS, TIMEOUT, Abort, in_call, profile_env, shows_connected, start_xvfb, state, wait_until
+from harness import SHOTS, TIMEOUT, Abort, in_call, profile_env, shows_connected, start_xvfb, state, wait_until
 from driver import APP, ROOT, TARGET, TauriDriver, descendants
 
 PORT = 47800

@@ -18,7 +18,7 @@ import struct
 import subprocess
 import sys
 
-from call import NETNS_ADDR, SHOTS, profile_env, start_xvfb, state, wait_until
+from harness import NETNS_ADDR, SHOTS, profile_env, start_xvfb, state, wait_until
 from driver import ROOT, TARGET, TauriDriver
 
 KOREAN = {"LANG": "ko_KR.UTF-8", "LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": ""}

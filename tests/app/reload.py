@@ -21,8 +21,8 @@ import subprocess
 import sys
 import time
 
-from call import NETNS_ADDR, SHOTS, TIMEOUT, Abort, in_call, in_namespace, profile_env, shows
-from call import shows_connected, start_xvfb, state, wait_until
+from harness import NETNS_ADDR, SHOTS, TIMEOUT, Abort, in_call, in_namespace, profile_env, shows
+from harness import shows_connected, start_xvfb, state, wait_until
 from driver import APP, ROOT, TARGET, TauriDriver, descendants
 from pulse import Pulse
 

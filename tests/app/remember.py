@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from call import profile_env, start_xvfb, wait_until
+from harness import profile_env, start_xvfb, wait_until
 from driver import APP, ROOT, TARGET, TauriDriver, free_port
 
 RELAY = os.path.join(TARGET, "debug", "tincan-relay")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from call import profile_env, start_xvfb, wait_until
+from harness import profile_env, start_xvfb, wait_until
 from driver import APP, ROOT, TARGET, TauriDriver
 
 SHOTS = os.environ.get("TINCAN_SHOTS", os.path.join(ROOT, "artifacts", "app-shots"))

@@ -143,6 +143,34 @@ def summarize(bursts):
     return out
 
 
+# A hole: this long a stretch of a found burst heard below HOLE_DB while the sender was above
+# SENT_DB. Dropouts of the playout (a buffer run dry, a lost packet not concealed) come out as
+# digital silence; the quiet ends of a syllable do not, as the sender is quiet there too.
+HOLE_MS = 10
+HOLE_DB = -70.0
+SENT_DB = -35.0
+
+
+def holes(recording, rate, bursts, onsets):
+    """How many found bursts have a hole in them (see HOLE_MS)."""
+    step = rate * HOLE_MS // 1000
+    span = int(BURST_SECONDS * rate)
+    count = 0
+    for burst, onset in zip(bursts, onsets):
+        if not burst["found"]:
+            continue
+        lag = int(round(burst["delay_ms"] * rate / 1000))
+        sent = recording[onset : onset + span, 0]
+        heard = recording[onset + lag : onset + lag + span, 1]
+        windows = min(len(sent), len(heard)) // step
+        for w in range(windows):
+            part = slice(w * step, (w + 1) * step)
+            if db(rms(sent[part])) > SENT_DB and db(rms(heard[part])) < HOLE_DB:
+                count += 1
+                break
+    return count
+
+
 def clipped_fraction(x):
     """Fraction of samples at full scale, where a too-loud output was cut off."""
     return float(np.mean(np.abs(x) >= 32766 / 32768)) if len(x) else 0.0

@@ -51,6 +51,7 @@ def parse_args(argv):
     p.add_argument("--skip-pesq", action="store_true", help="leave out the speech-quality measurement")
     p.add_argument("--pesq-pairs", default="app-app,chromium-chromium", help="pairs scored with PESQ (default app-app,chromium-chromium)")
     p.add_argument("--loss", default="0,5,10", help="UDP loss percentages for PESQ (default 0,5,10)")
+    p.add_argument("--soak", type=float, default=0, help="minutes of a burst a second at the end of the first call of each pair, counting bursts missed or with a hole (default 0: none)")
     p.add_argument("--out", default=os.path.join(ROOT, "artifacts", "bench"), help="where the JSON and WAVs go")
     args = p.parse_args(argv)
     args.pairs = [x.strip() for x in args.pairs.split(",") if x.strip()]
@@ -205,7 +206,7 @@ def main(argv):
     if pesq_pairs and args.loss and any(args.loss) and not loss.available():
         sys.exit("bench: nft does not work here, so no packet loss can be made; use --loss 0 or --skip-pesq")
 
-    sounds = Sounds(workdir, need_speech=bool(pesq_pairs))
+    sounds = Sounds(workdir, need_speech=bool(pesq_pairs), soak_seconds=int(args.soak * 60))
     try:
         if not args.skip_validation:
             print("\n== validation: paths of known delay ==", flush=True)
@@ -235,6 +236,13 @@ def main(argv):
                     entry.update(summary=summary, bursts=bursts)
                     print(f"   latency: {report.latency_brief(summary)}", flush=True)
                 results["latency"].append(entry)
+                if args.soak and want_latency and run == 1:
+                    path = os.path.join(args.out, f"soak-{pair}-{mode}.wav")
+                    print(f"   soak: a burst a second for {args.soak:g} min", flush=True)
+                    _, summary = call.latency(sounds, path, os.path.join(workdir, f"rec-{label}-soak.log"), "soak")
+                    results.setdefault("soak", []).append({"pair": pair, "mode": mode, "summary": summary})
+                    missed = summary["total"] - summary["found"]
+                    print(f"   soak: {missed} missed, {summary.get('holes', 0)} with a hole; {report.latency_brief(summary)}", flush=True)
                 if want_pesq:
                     for percent in args.loss:
                         path = os.path.join(args.out, f"speech-{pair}-{mode}-loss{percent}.wav")

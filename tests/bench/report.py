@@ -46,6 +46,8 @@ def latency_brief(s):
         return f"no burst found (0/{s['total']})"
     gain = f", gain {s['gain_db']:+.1f} dB" if "gain_db" in s else ""
     clipped = f", clipped {100 * s['clipped']:.2f} %" if s.get("clipped") else ""
+    if "holes" in s:
+        clipped += f", {s['holes']} with a hole"
     if s.get("recorder_dropped"):
         clipped += " [the recorder dropped samples: suspect]"
     return (

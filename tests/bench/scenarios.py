@@ -16,10 +16,16 @@ from stimulus import RATE, babble, latency_stimulus, read_wav, speech, write_wav
 class Sounds:
     """The test sounds, written once to the work directory."""
 
-    def __init__(self, workdir, need_speech):
+    def __init__(self, workdir, need_speech, soak_seconds=0):
         self.latency, self.onsets = latency_stimulus()
         self.latency_wav = os.path.join(workdir, "stimulus-latency.wav")
         write_wav(self.latency_wav, self.latency)
+        self.soak = self.soak_wav = self.soak_onsets = None
+        if soak_seconds:
+            # A burst a second for the whole call: each one missed is a gap a listener hears.
+            self.soak, self.soak_onsets = latency_stimulus(bursts=soak_seconds)
+            self.soak_wav = os.path.join(workdir, "stimulus-soak.wav")
+            write_wav(self.soak_wav, self.soak)
         self.babble_wav = os.path.join(workdir, "stimulus-babble.wav")
         write_wav(self.babble_wav, babble(60))
         self.speech = self.speech_wav = None
@@ -35,23 +41,25 @@ class Sounds:
         return len(getattr(self, what)) / RATE
 
 
-def analyse_latency(sounds, path):
+def analyse_latency(sounds, path, which="latency"):
+    stimulus = getattr(sounds, which)
     rate, rec = read_wav(path)
-    start, match = analysis.locate(rec[:, 0], sounds.latency, rate)
+    start, match = analysis.locate(rec[:, 0], stimulus, rate)
     if match < 0.5:
         raise RuntimeError(f"the stimulus was not found on the sender's microphone channel (match {match:.2f}); see {path}")
-    onsets = analysis.refine_onsets(rec[:, 0], sounds.latency, rate, start, sounds.onsets)
+    onsets = analysis.refine_onsets(rec[:, 0], stimulus, rate, start, sounds.onsets if which == "latency" else sounds.soak_onsets)
     bursts = analysis.burst_delays(rec, rate, onsets)
     summary = analysis.summarize(bursts)
     summary["clipped"] = analysis.clipped_fraction(rec[:, 1])
+    summary["holes"] = analysis.holes(rec, rate, bursts, onsets)
     return bursts, summary
 
 
-def record_latency(sounds, pulse_play, left, right, path, log):
+def record_latency(sounds, pulse_play, left, right, path, log, which="latency"):
     recorder = Recorder(path, left, right, log)
-    play_and_wait(pulse_play, sounds.latency_wav, sounds.seconds("latency"))
+    play_and_wait(pulse_play, getattr(sounds, f"{which}_wav"), sounds.seconds(which))
     recorder.finish()
-    bursts, summary = analyse_latency(sounds, path)
+    bursts, summary = analyse_latency(sounds, path, which)
     summary["recorder_dropped"] = recorder.dropped
     return bursts, summary
 
@@ -182,10 +190,12 @@ class Call:
             if not peer.alive():
                 raise RuntimeError(f"{peer.kind} peer {peer.name} exited (code {exit_code(peer.proc)}); its log ends:\n{peer.log_tail()}")
 
-    def latency(self, sounds, path, log):
+    def latency(self, sounds, path, log, which="latency"):
+        """Bursts through the call: the 21 of the latency stimulus, or a burst a second for the
+        whole soak (which="soak")."""
         self.check_alive()
         a, b = self.pulses
-        bursts, summary = record_latency(sounds, a, (a.server, MIC), (b.server, "speaker.monitor"), path, log)
+        bursts, summary = record_latency(sounds, a, (a.server, MIC), (b.server, "speaker.monitor"), path, log, which)
         self.check_alive()
         return bursts, summary
 

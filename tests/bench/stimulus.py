@@ -65,13 +65,14 @@ def syllables(seconds, rate=RATE, count=2):
     return env
 
 
-def latency_stimulus(rate=RATE, peak=0.5):
-    """21 distinct voice-like bursts 1 s apart; returns (signal, burst start offsets in samples)."""
-    total = LEAD_SECONDS + (BURSTS - 1) * BURST_SPACING + BURST_SECONDS + TAIL_SECONDS
+def latency_stimulus(rate=RATE, peak=0.5, bursts=BURSTS):
+    """Distinct voice-like bursts 1 s apart (21 unless told); returns (signal, burst start offsets
+    in samples)."""
+    total = LEAD_SECONDS + (bursts - 1) * BURST_SPACING + BURST_SECONDS + TAIL_SECONDS
     out = np.zeros(int(total * rate))
     names = list(VOWELS)
     onsets = []
-    for i in range(BURSTS):
+    for i in range(bursts):
         f0 = 120 + 9 * (i % 7)
         glide = f0 * (1.25 if i % 2 else 0.85)
         burst = voiced(BURST_SECONDS, f0, glide, names[i % len(names)], rate)

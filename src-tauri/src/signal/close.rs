@@ -1,12 +1,14 @@
 //! How the relay ends a connection, and which endings the client retries after.
 
-use tincan_relay::protocol::ErrorCode;
+use tincan_relay::protocol::{Close, ErrorCode};
 
-/// Close codes after which the relay may well take us back: server restart or overload, and
-/// its "too slow" / "keepalive timeout" (4008). Everything else, notably 1001 "host ended the
-/// call" and the passcode, room-full and version closes, is final.
+/// Close codes after which the relay may well take us back: an abnormal end, a server restart or
+/// overload, and the relay's "too slow" / "keepalive timeout". Everything else, notably "host
+/// ended the call" and the passcode, room-full, version and "replaced" closes, is final.
 pub(super) fn reconnects_after(code: u16) -> bool {
-    matches!(code, 1006 | 1011 | 1012 | 1013 | 1014 | 4008)
+    matches!(code, 1006 | 1011 | 1012 | 1013 | 1014)
+        || code == Close::TOO_SLOW.code
+        || code == Close::KEEPALIVE.code
 }
 
 /// The code and message of an `error` frame after which the relay closes the connection: the
@@ -66,6 +68,8 @@ mod tests {
         assert!(!reconnects_after(1001));
         assert!(!reconnects_after(1000));
         assert!(!reconnects_after(4001));
+        assert!(!reconnects_after(Close::REPLACED.code));
+        assert!(!reconnects_after(Close::ROOM_FULL.code));
         assert!(reconnects_after(1011));
         assert!(reconnects_after(4008));
     }

@@ -26,12 +26,14 @@ KEY = "maple-river-torch"
 PORT = 47800
 
 # Words that stay as they are in a Korean interface (tests/e2e/i18n-ui.test.mjs keeps the same):
-# the product name, technical terms and units, operating systems, the language's own name, the
-# room's name on the wire, the passcode field's example words and the test tone's device name.
+# the product name, technical terms and units, operating systems and browsers, the language's own
+# name, the room's name on the wire, the passcode field's example words and the test tone's device
+# name.
 ENGLISH_LEFT = r"""
   const kept = ['Tincan', 'IPv4', 'IPv6', 'IP', 'LAN', 'ICE', 'JSON', 'TURN', 'STUN', 'HTTP',
     'https', 'http', 'localhost', 'kbps', 'Hz', 'ms', 'Ctrl', 'Esc', 'Windows', 'macOS', 'WebRTC',
-    'X11', 'Wayland', 'English', 'lobby', 'maple', 'river', 'torch'];
+    'X11', 'Wayland', 'Chrome', 'Safari', 'SHA', 'QR', 'English', 'lobby', 'maple', 'river',
+    'torch'];
   const keptWords = new RegExp(`(?<![A-Za-z])(?:${kept.join('|')})(?![A-Za-z])`, 'g');
   const texts = [];
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';

@@ -13,7 +13,7 @@ useBrowser((launched) => { browser = launched; });
 const KEPT = [
   'Tincan', 'IPv4', 'IPv6', 'IP', 'LAN', 'ICE', 'JSON', 'TURN', 'STUN', 'HTTP', 'https', 'http',
   'localhost', 'kbps', 'Hz', 'ms', 'Ctrl', 'Esc', 'Windows', 'macOS', 'WebRTC', 'X11', 'Wayland',
-  'English', 'Ann', 'Bob',
+  'Chrome', 'Safari', 'SHA', 'QR', 'English', 'Ann', 'Bob',
   // The default room's name on the wire, shown as the room field's placeholder.
   'lobby',
 ];

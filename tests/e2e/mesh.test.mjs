@@ -3,9 +3,9 @@
 // Every page runs its own encoders and decoders, so this test carries a whole room's work on one
 // machine: measured with Chromium 156, a page costs about 15 % of a core with one other person and
 // 22 % with four, almost all of it in Chromium's audio and WebRTC threads. Eight pages need more
-// than two cores, and a starved page stops reading its socket until the relay drops it. Below
-// four cores the room is six people (15 connections, the same negotiation between every pair),
-// and the seventh is turned away.
+// than two cores, six take nearly both, and a starved page stops reading its socket until the
+// relay drops it. Below four cores the room is five people (10 connections, the same negotiation
+// between every pair), and the sixth is turned away.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
@@ -17,7 +17,7 @@ import {
 let browser;
 useBrowser((launched) => { browser = launched; });
 
-const SIZE = availableParallelism() >= 4 ? 8 : 6;
+const SIZE = availableParallelism() >= 4 ? 8 : 5;
 const PAIRS = (SIZE * (SIZE - 1)) / 2;
 
 test('a full room forms a full mesh and the next person is told the room is full', { timeout: 240000 }, async (t) => {

@@ -27,6 +27,10 @@ const FINAL_CLOSE_CODES = new Set([1001, 4001, 4003, 4009, 4013]);
 const PROBE_AFTER_MS = 5000;
 const ANSWER_WITHIN_MS = 8000;
 const LIVENESS_CHECK_MS = 1000;
+// A check that comes this late means the page itself was not running (a starved or suspended
+// tab): frames may be waiting behind the timer, so the relay's silence is not counted for that
+// time.
+const FROZEN_AFTER_MS = 3000;
 const PROBE_TYPE = 'probe';
 
 export function createWebSocketTransport({ address, room, name, key }) {
@@ -51,6 +55,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
   const abandoned = new Set();
   let heardAt = 0;
   let probedAt = null;
+  let checkedAt = 0;
   let livenessTimer = null;
 
   function describeFailure(detail) {
@@ -95,6 +100,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
 
   function watchLiveness(ws) {
     heardAt = Date.now();
+    checkedAt = heardAt;
     probedAt = null;
     selfId = null;
     clearInterval(livenessTimer);
@@ -112,6 +118,13 @@ export function createWebSocketTransport({ address, room, name, key }) {
       return;
     }
     const now = Date.now();
+    const frozen = now - checkedAt - LIVENESS_CHECK_MS;
+    checkedAt = now;
+    if (frozen > FROZEN_AFTER_MS - LIVENESS_CHECK_MS) {
+      heardAt += frozen;
+      if (probedAt !== null) probedAt += frozen;
+      return;
+    }
     if (probedAt !== null && now - probedAt > ANSWER_WITHIN_MS) {
       // Closing politely would wait on the dead connection; set it aside and start afresh.
       stopLiveness();

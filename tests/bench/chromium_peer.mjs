@@ -70,7 +70,14 @@ try {
     const seen = await page.evaluate(async () => ({
       selfLevel: window.tincan.state().selfLevel,
       activated: navigator.userActivation?.hasBeenActive,
-      peers: (await window.tincan.stats()).map((s) => ({ packetsReceived: s.packetsReceived, audioLevel: s.audioLevel })),
+      peers: (await window.tincan.stats()).map((s) => ({
+        packetsReceived: s.packetsReceived,
+        audioLevel: s.audioLevel,
+        jitterMs: s.jitterMs,
+        // Averages since the call started: the receiver's buffer and what it aimed for.
+        bufferMs: s.jitterBufferEmittedCount ? (s.jitterBufferDelay / s.jitterBufferEmittedCount) * 1000 : null,
+        targetMs: s.jitterBufferEmittedCount ? (s.jitterBufferTargetDelay / s.jitterBufferEmittedCount) * 1000 : null,
+      })),
     }));
     console.error(`page: ${JSON.stringify(seen)}`);
   }

@@ -41,7 +41,17 @@ def opus(args):
     return f"opusenc audio-type=voice {args} ! opusdec ! "
 
 
-DSP = "webrtcdsp probe=probe0 echo-cancel=true delay-agnostic=true noise-suppression=true gain-control=true ! volume volume=0.5 ! "
+
+
+def dsp(echo=True, noise=True, gain=True, trim=0.5, extra=""):
+    on = lambda flag: "true" if flag else "false"  # noqa: E731
+    return (
+        f"webrtcdsp probe=probe0 echo-cancel={on(echo)} delay-agnostic=true "
+        f"noise-suppression={on(noise)} gain-control={on(gain)} {extra}! volume volume={trim} ! "
+    )
+
+
+DSP = dsp(extra="noise-suppression-level=low ")
 ENGINE = "frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=5"
 
 # (group, name, capture ring in ms, chain between the capture caps and the WAV writer, busy)
@@ -53,7 +63,16 @@ VARIANTS = [
     ("opus", "10 ms, 64 kbps", 200, opus("frame-size=10 bitrate=64000"), False),
     ("opus", "10 ms, 64 kbps, FEC for 10 %", 200, opus("frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=10"), False),
     ("opus", "10 ms, 64 kbps, FEC for 5 % (the engine)", 200, opus(ENGINE), False),
-    ("dsp", "processing + the engine's Opus", 200, DSP + opus(ENGINE), False),
+    ("dsp", "processing + the engine's Opus (the engine)", 200, DSP + opus(ENGINE), False),
+    ("dsp", "processing alone (the engine)", 200, DSP, False),
+    ("dsp", "processing, noise suppression moderate (before)", 200, dsp(), False),
+    ("dsp", "the same + the engine's Opus", 200, dsp() + opus(ENGINE), False),
+    ("dsp", "echo cancelling alone", 200, dsp(noise=False, gain=False, trim=1.0), False),
+    ("dsp", "noise suppression alone", 200, dsp(echo=False, gain=False, trim=1.0), False),
+    ("dsp", "gain control alone (and its trim)", 200, dsp(echo=False, noise=False), False),
+    ("dsp", "noise suppression low alone", 200, dsp(echo=False, gain=False, trim=1.0, extra="noise-suppression-level=low "), False),
+    ("dsp", "processing, no high-pass", 200, dsp(extra="high-pass-filter=false "), False),
+    ("dsp", "echo + gain, no noise suppression", 200, dsp(noise=False), False),
     ("capture", "ring 20 ms, busy machine", 20, "", True),
     ("capture", "ring 100 ms, busy machine (the engine)", 100, "", True),
 ]
@@ -122,10 +141,10 @@ def main():
     server = Pulse(WORK, "codec")
     try:
         print(f"{'variant':<46} {'PESQ-WB':>8} {'holes':>9}")
-        for group, name, ring, chain, busy in VARIANTS:
+        for index, (group, name, ring, chain, busy) in enumerate(VARIANTS):
             if args.only and group != args.only:
                 continue
-            out = os.path.join(WORK, f"{group}-{len(name)}.wav")
+            out = os.path.join(WORK, f"{group}-{index}.wav")
             record(server, speech_path, ring, chain, busy, out)
             recorded, _ = load(out)
             value, holes = score(reference, recorded, rate)

@@ -42,6 +42,13 @@ export function summarizeStats(report, previous = null) {
     totalSamplesDuration: inbound?.totalSamplesDuration ?? 0,
     audioLevel: inbound?.audioLevel ?? 0,
     jitterMs: inbound?.jitter != null ? inbound.jitter * 1000 : null,
+    // Cumulative: seconds of delay summed over every sample the jitter buffer let out.
+    jitterBufferDelay: inbound?.jitterBufferDelay ?? 0,
+    jitterBufferTargetDelay: inbound?.jitterBufferTargetDelay ?? 0,
+    jitterBufferEmittedCount: inbound?.jitterBufferEmittedCount ?? 0,
+    // What the receiver holds back right now, and what it aims for, over the last interval.
+    bufferMs: null,
+    bufferTargetMs: null,
     rttMs: null,
     lossPct: null,
     inKbps: null,
@@ -63,6 +70,11 @@ export function summarizeStats(report, previous = null) {
     if (seconds > 0) {
       summary.inKbps = Math.max(0, ((summary.bytesReceived - previous.bytesReceived) * 8) / 1000 / seconds);
       summary.outKbps = Math.max(0, ((summary.bytesSent - previous.bytesSent) * 8) / 1000 / seconds);
+    }
+    const emitted = summary.jitterBufferEmittedCount - previous.jitterBufferEmittedCount;
+    if (emitted > 0) {
+      summary.bufferMs = ((summary.jitterBufferDelay - previous.jitterBufferDelay) / emitted) * 1000;
+      summary.bufferTargetMs = ((summary.jitterBufferTargetDelay - previous.jitterBufferTargetDelay) / emitted) * 1000;
     }
     // Loss over the last interval says more about the call right now than the total since start.
     const got = summary.packetsReceived - previous.packetsReceived;

@@ -1,6 +1,6 @@
 fn main() {
     // Declaring the commands makes Tauri check each one against the capabilities, so the page
-    // may call only what `capabilities/default.json` grants.
+    // may call only what `capabilities/` grants.
     let manifest = tauri_build::AppManifest::new().commands(&[
         "launch_options",
         "app_info",
@@ -15,27 +15,32 @@ fn main() {
         // Push-to-talk's global shortcut.
         "talk_shortcut_support",
         "talk_shortcut",
-        // The native audio engine (Linux); elsewhere these are absent and the web view's own
-        // WebRTC is used.
-        "engine_start",
-        "engine_stop",
-        "engine_status",
-        "engine_devices",
-        "engine_add_peer",
-        "engine_close_peer",
-        "engine_create_offer",
-        "engine_create_answer",
-        "engine_set_local_description",
-        "engine_set_remote_description",
-        "engine_add_ice_candidate",
-        "engine_restart_ice",
-        "engine_stats",
-        "engine_set_muted",
-        "engine_set_peer_volume",
-        "engine_input_level",
-        "engine_set_input",
-        "engine_set_output",
     ]);
-    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
-        .expect("tauri-build failed");
+    // The native audio engine's plugin (`src/engine/`), registered on Linux only, where the web
+    // view has no WebRTC; `capabilities/engine.json` grants its default to the main window there.
+    let engine = tauri_build::InlinedPlugin::new()
+        .commands(&[
+            "start",
+            "stop",
+            "devices",
+            "add_peer",
+            "close_peer",
+            "create_offer",
+            "create_answer",
+            "set_local_description",
+            "set_remote_description",
+            "add_ice_candidate",
+            "restart_ice",
+            "stats",
+            "set_muted",
+            "set_peer_volume",
+            "set_output",
+        ])
+        .default_permission(tauri_build::DefaultPermissionRule::AllowAllCommands);
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(manifest)
+            .plugin("engine", engine),
+    )
+    .expect("tauri-build failed");
 }

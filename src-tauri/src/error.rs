@@ -52,7 +52,7 @@ pub enum Error {
     /// The host sent frames too large or too fast, so the app closed the connection.
     #[error("The host sent too much data; left the call")]
     TooMuchData,
-    /// An engine command came before `engine_start`.
+    /// An engine command came before the engine was started (`plugin:engine|start`).
     #[error("The native audio engine is not running")]
     EngineNotStarted,
     /// The native audio engine refused or failed.

@@ -30,7 +30,7 @@ pub use signal::CONNECT_TIMEOUT;
 /// `tauri::test::mock_builder()`.
 pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     #[cfg(target_os = "linux")]
-    let builder = builder.manage(engine::EngineHost::default());
+    let builder = builder.plugin(engine::init());
     builder
         .plugin(tauri_plugin_opener::init())
         .plugin(webview::links())
@@ -45,8 +45,8 @@ pub fn app<R: Runtime>(builder: Builder<R>) -> Builder<R> {
         .invoke_handler(handler())
 }
 
-/// The commands the page may call. On Linux the web view has no WebRTC, so the page drives the
-/// native engine as well.
+/// The app's own commands. On Linux, where the web view has no WebRTC, the page also drives the
+/// native engine through the `engine` plugin's commands.
 fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         commands::launch_options,
@@ -61,42 +61,6 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         discovery::verify_room,
         shortcut::talk_shortcut_support,
         shortcut::talk_shortcut,
-        #[cfg(target_os = "linux")]
-        engine::engine_start,
-        #[cfg(target_os = "linux")]
-        engine::engine_stop,
-        #[cfg(target_os = "linux")]
-        engine::engine_status,
-        #[cfg(target_os = "linux")]
-        engine::engine_devices,
-        #[cfg(target_os = "linux")]
-        engine::engine_add_peer,
-        #[cfg(target_os = "linux")]
-        engine::engine_close_peer,
-        #[cfg(target_os = "linux")]
-        engine::engine_create_offer,
-        #[cfg(target_os = "linux")]
-        engine::engine_create_answer,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_local_description,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_remote_description,
-        #[cfg(target_os = "linux")]
-        engine::engine_add_ice_candidate,
-        #[cfg(target_os = "linux")]
-        engine::engine_restart_ice,
-        #[cfg(target_os = "linux")]
-        engine::engine_stats,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_muted,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_peer_volume,
-        #[cfg(target_os = "linux")]
-        engine::engine_input_level,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_input,
-        #[cfg(target_os = "linux")]
-        engine::engine_set_output,
     ]
 }
 
@@ -140,6 +104,8 @@ pub fn run() {
         if let RunEvent::Exit = event {
             let state = handle.state::<state::AppState>();
             tauri::async_runtime::block_on(state.shut_down());
+            // Here rather than in the plugin's own exit hook, which Tauri runs first: the others
+            // should read that the host ended the call before the audio stops.
             #[cfg(target_os = "linux")]
             handle.state::<engine::EngineHost>().shut_down();
         }

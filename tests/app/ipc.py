@@ -246,6 +246,16 @@ def main():
 
         check("the page is a secure context with media capture", media_capture)
 
+        def engine_plugin():
+            # The native engine's commands are the `engine` plugin's, granted to this page on Linux.
+            error = driver.invoke_error("plugin:engine|devices")
+            assert error == "The native audio engine is not running", error
+            for gone in ("engine_devices", "plugin:engine|status"):
+                refused = driver.invoke_error(gone)
+                assert refused and "not allowed" in refused, (gone, refused)
+
+        check("the engine plugin answers the page; old and unused engine commands are refused", engine_plugin)
+
         def quit_ends_the_call():
             info = driver.invoke("host_room", {"name": "Ann", "port": 0})
             peer = RawSocket(info["port"], "/ws/lobby?name=Bo&v=1")

@@ -5,7 +5,8 @@ import { msg, t } from '../i18n/index.js';
 // The app backend's native audio engine (GStreamer webrtcbin), for web views without WebRTC,
 // such as Debian's and Ubuntu's WebKitGTK. Each connection is an object with the parts of
 // RTCPeerConnection the call logic uses, so perfect negotiation runs unchanged on top of it; the
-// backend captures the microphone once for every peer and plays what it hears itself.
+// backend captures the microphone once for every peer and plays what it hears itself. Its commands
+// are the app's `engine` plugin, granted on Linux only.
 
 export const name = 'native';
 export const handlesMedia = true;
@@ -121,11 +122,11 @@ class NativeMedia {
 
   setMuted(muted) {
     this.muted = muted;
-    invoke('engine_set_muted', { muted }).catch((err) => console.warn('could not mute', err));
+    invoke('plugin:engine|set_muted', { muted }).catch((err) => console.warn('could not mute', err));
   }
 
   async reopen(options) {
-    this.status = await invoke('engine_start', { options: engineOptions(options) });
+    this.status = await invoke('plugin:engine|start', { options: engineOptions(options) });
     this.isTone = Boolean(options.tone);
     this.deviceId = options.tone ? null : options.deviceId || null;
     this.notice = describeStatus(this.status, options.tone);
@@ -133,25 +134,25 @@ class NativeMedia {
   }
 
   async setOutput(deviceId) {
-    this.status = await invoke('engine_set_output', { output: deviceId || 'default' });
+    this.status = await invoke('plugin:engine|set_output', { output: deviceId || 'default' });
   }
 
   close() {
     levels.clear();
-    invoke('engine_stop').catch((err) => console.warn('could not stop the audio engine', err));
+    invoke('plugin:engine|stop').catch((err) => console.warn('could not stop the audio engine', err));
   }
 }
 
 export async function openLocalMedia(options) {
   await listen();
-  const status = await invoke('engine_start', { options: engineOptions(options) });
+  const status = await invoke('plugin:engine|start', { options: engineOptions(options) });
   const media = new NativeMedia(status, options);
   media.setMuted(false);
   return media;
 }
 
 export async function listDevices() {
-  const devices = await invoke('engine_devices');
+  const devices = await invoke('plugin:engine|devices');
   return devices.map((d) => ({ deviceId: d.deviceId, label: d.label, kind: d.kind, isDefault: d.isDefault }));
 }
 
@@ -193,7 +194,7 @@ class NativePeerConnection extends EventTarget {
     this.onnegotiationneeded = null;
     this.onsignalingstatechange = null;
     connections.set(this.peerId, this);
-    this.#ready = listen().then(() => invoke('engine_add_peer', { peerId: this.peerId }));
+    this.#ready = listen().then(() => invoke('plugin:engine|add_peer', { peerId: this.peerId }));
     this.#ready.catch((err) => {
       console.warn('the audio engine could not create a connection', err);
       this.#setConnectionState('failed');
@@ -243,18 +244,18 @@ class NativePeerConnection extends EventTarget {
   }
 
   createOffer() {
-    return this.#call('engine_create_offer');
+    return this.#call('plugin:engine|create_offer');
   }
 
   createAnswer() {
-    return this.#call('engine_create_answer');
+    return this.#call('plugin:engine|create_answer');
   }
 
   async setLocalDescription(description) {
     const init = description ? { type: description.type, sdp: description.sdp ?? '' } : null;
     this.#applyingLocal += 1;
     try {
-      const applied = await this.#call('engine_set_local_description', { description: init });
+      const applied = await this.#call('plugin:engine|set_local_description', { description: init });
       this.localDescription = applied.type === 'rollback' ? null : applied;
       this.#setSignalingState(nextSignalingState('local', applied.type));
     } finally {
@@ -272,7 +273,7 @@ class NativePeerConnection extends EventTarget {
 
   async setRemoteDescription(description) {
     const init = { type: description.type, sdp: description.sdp ?? '' };
-    await this.#call('engine_set_remote_description', { description: init });
+    await this.#call('plugin:engine|set_remote_description', { description: init });
     this.remoteDescription = init.type === 'rollback' ? null : init;
     this.#setSignalingState(nextSignalingState('remote', init.type));
   }
@@ -281,16 +282,16 @@ class NativePeerConnection extends EventTarget {
     const init = candidate?.candidate
       ? { candidate: candidate.candidate, sdpMid: candidate.sdpMid ?? null, sdpMLineIndex: candidate.sdpMLineIndex ?? null }
       : null;
-    await this.#call('engine_add_ice_candidate', { candidate: init });
+    await this.#call('plugin:engine|add_ice_candidate', { candidate: init });
   }
 
   restartIce() {
-    this.#call('engine_restart_ice').catch((err) => console.warn('ICE restart failed', err));
+    this.#call('plugin:engine|restart_ice').catch((err) => console.warn('ICE restart failed', err));
   }
 
   // Shaped like an RTCStatsReport, with the entries the quality view reads.
   async getStats() {
-    const s = await this.#call('engine_stats');
+    const s = await this.#call('plugin:engine|stats');
     const entries = [
       {
         id: 'inbound-audio', type: 'inbound-rtp', kind: 'audio',
@@ -319,7 +320,7 @@ class NativePeerConnection extends EventTarget {
   setVolume(volume) {
     // The slider goes to 1; the engine takes up to 2 for quiet microphones.
     const clamped = Math.max(0, Math.min(2, Number(volume) || 0));
-    this.#call('engine_set_peer_volume', { volume: clamped }).catch((err) => console.warn('could not set the volume', err));
+    this.#call('plugin:engine|set_peer_volume', { volume: clamped }).catch((err) => console.warn('could not set the volume', err));
   }
 
   close() {
@@ -329,7 +330,7 @@ class NativePeerConnection extends EventTarget {
     this.signalingState = 'closed';
     connections.delete(this.peerId);
     levels.delete(this.peerId);
-    this.#call('engine_close_peer').catch(() => {
+    this.#call('plugin:engine|close_peer').catch(() => {
       // The engine may already be stopped.
     });
   }

@@ -1,0 +1,103 @@
+//! The native audio engine, driven by the web UI on Linux, where WebKitGTK has no WebRTC.
+//!
+//! It is the app's `engine` plugin, so its commands (`plugin:engine|start`, ...) have their own
+//! permissions, granted to the main window on Linux only (`capabilities/engine.json`); elsewhere
+//! the plugin is not registered and the web view's own WebRTC is used. Each command is one
+//! RTCPeerConnection method (or one piece of local media) on one engine peer, so the negotiation
+//! logic stays in JavaScript, once, for both engines. Engine events (candidates, state changes,
+//! levels, device changes) reach the window as `engine` events with the browser's event names.
+
+mod commands;
+
+use crate::error::{Error, Result};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tauri::{
+    plugin::{Builder, TauriPlugin},
+    Manager, Runtime,
+};
+use tincan_engine::{Engine, Peer};
+
+/// The event every engine event is emitted under.
+pub const ENGINE_EVENT: &str = "engine";
+
+/// The plugin: its commands and the running engine they share.
+pub fn init<R: Runtime>() -> TauriPlugin<R> {
+    // The same names, without the prefix, are listed for the permissions in build.rs.
+    Builder::new("engine")
+        .invoke_handler(tauri::generate_handler![
+            commands::start,
+            commands::stop,
+            commands::devices,
+            commands::add_peer,
+            commands::close_peer,
+            commands::create_offer,
+            commands::create_answer,
+            commands::set_local_description,
+            commands::set_remote_description,
+            commands::add_ice_candidate,
+            commands::restart_ice,
+            commands::stats,
+            commands::set_muted,
+            commands::set_peer_volume,
+            commands::set_output,
+        ])
+        .setup(|app, _| {
+            app.manage(EngineHost::default());
+            Ok(())
+        })
+        .build()
+}
+
+/// The running engine, if the UI started one.
+#[derive(Default)]
+pub struct EngineHost {
+    engine: Mutex<Option<Arc<Engine>>>,
+}
+
+impl EngineHost {
+    fn current(&self) -> Result<Arc<Engine>> {
+        self.slot().clone().ok_or(Error::EngineNotStarted)
+    }
+
+    fn peer(&self, id: &str) -> Result<Peer> {
+        self.current()?
+            .peer(id)
+            .ok_or_else(|| Error::Engine(format!("no call with peer {id:?}")))
+    }
+
+    fn slot(&self) -> MutexGuard<'_, Option<Arc<Engine>>> {
+        self.engine.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands over the running engine, leaving none.
+    pub fn take(&self) -> Option<Arc<Engine>> {
+        self.slot().take()
+    }
+
+    /// Installs a new engine, returning the one it replaces, if `still_wanted` says (under the
+    /// lock) that the page that asked for it is still there; otherwise hands it back.
+    fn install(
+        &self,
+        engine: Arc<Engine>,
+        still_wanted: impl FnOnce() -> bool,
+    ) -> Result<Option<Arc<Engine>>, Arc<Engine>> {
+        let mut slot = self.slot();
+        if !still_wanted() {
+            return Err(engine);
+        }
+        Ok(slot.replace(engine))
+    }
+
+    /// Stops the engine, if one runs; used when the app exits.
+    pub fn shut_down(&self) {
+        if let Some(engine) = self.take() {
+            engine.shutdown();
+        }
+    }
+}
+
+impl From<tincan_engine::EngineError> for Error {
+    fn from(error: tincan_engine::EngineError) -> Self {
+        Error::Engine(error.to_string())
+    }
+}

@@ -72,6 +72,7 @@ try {
       activated: navigator.userActivation?.hasBeenActive,
       peers: (await window.tincan.stats()).map((s) => ({
         packetsReceived: s.packetsReceived,
+        packetsLost: s.packetsLost,
         audioLevel: s.audioLevel,
         jitterMs: s.jitterMs,
         // Averages since the call started: the receiver's buffer and what it aimed for.

@@ -184,6 +184,10 @@ pub(crate) fn build(
     enc.set_property("bitrate", bitrate);
     enc.set_property_from_str("audio-type", "voice");
     enc.set_property_from_str("frame-size", timing.frame_nick());
+    // RTP timestamps count samples, as a browser's do. Tracking the capture timestamps instead
+    // passed on every skew correction of the sound server's clock as a jump, and a browser's
+    // receiver answered with a deeper buffer.
+    enc.set_property("perfect-timestamp", true);
     // In-band FEC carries a coarse copy of each frame in the next one, so a single lost packet
     // is rebuilt rather than concealed; it only exists in frames of 10 ms or more.
     enc.set_property("inband-fec", timing.fec && timing.frame_ms >= 10);

@@ -63,6 +63,7 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
     for turn in &ice.turn {
         webrtc.emit_by_name::<bool>("add-turn-server", &[turn]);
     }
+    send_without_waiting(&webrtc);
     bin.add_many([&queue, &webrtc])?;
     let sink = webrtc
         .request_pad_simple("sink_%u")
@@ -119,6 +120,26 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
         tee_pad,
         ready,
     })
+}
+
+/// webrtcbin 1.22 puts a `clocksync` in front of each outgoing stream, which holds every
+/// packet until its capture timestamp comes round on the clock. Capture timestamps are not
+/// wall-clock exact (the sound server delivers in bursts, its clock is corrected in steps), so
+/// packets waited up to a third of a second while the leaky send queue in front dropped the
+/// rest: a browser on the other end heard a delay of 250 ms or, at times, almost nothing.
+/// Audio is paced by the microphone already; it goes out as soon as it is encoded.
+fn send_without_waiting(webrtc: &gst::Element) {
+    let Some(bin) = webrtc.downcast_ref::<gst::Bin>() else {
+        return;
+    };
+    bin.connect_deep_element_added(|_, _, element| {
+        let is_clocksync = element
+            .factory()
+            .is_some_and(|factory| factory.name() == "clocksync");
+        if is_clocksync {
+            element.set_property("sync", false);
+        }
+    });
 }
 
 /// How long a new peer's descriptions wait for the capture's first buffer.

@@ -5,9 +5,8 @@ use std::net::SocketAddr;
 
 use crate::{
     config::Config,
-    envelope::Rejection,
     guard::{GuardLimits, KeyGuard},
-    protocol::{ErrorCode, PROTOCOL_VERSION},
+    protocol::{ErrorCode, Rejection, PROTOCOL_VERSION},
 };
 
 /// What the client asked for in the upgrade request, already validated.

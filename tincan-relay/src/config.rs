@@ -2,7 +2,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use crate::{static_ui::UiFiles, tls::TlsIdentity};
+use crate::{protocol, static_ui::UiFiles, tls::TlsIdentity};
 
 /// How a relay behaves: limits, keepalive, passcode, the optional web UI and HTTPS.
 #[derive(Debug, Clone)]
@@ -62,14 +62,14 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            max_peers_per_room: 16,
-            max_connections: 1024,
-            max_message_bytes: 64 * 1024,
+            max_peers_per_room: protocol::MAX_PEERS_PER_ROOM,
+            max_connections: protocol::MAX_CONNECTIONS,
+            max_message_bytes: protocol::MAX_MESSAGE_BYTES,
             key: None,
-            keepalive_interval: Duration::from_secs(10),
-            keepalive_timeout: Duration::from_secs(25),
-            rate_per_second: 50.0,
-            rate_burst: 200,
+            keepalive_interval: protocol::KEEPALIVE_INTERVAL,
+            keepalive_timeout: protocol::KEEPALIVE_TIMEOUT,
+            rate_per_second: protocol::RATE_PER_SECOND,
+            rate_burst: protocol::RATE_BURST,
             outbound_queue: 256,
             ui_dir: None,
             ui_files: None,
@@ -80,8 +80,8 @@ impl Default for Config {
             queue_bytes: 1024 * 1024,
             total_queue_bytes: 64 * 1024 * 1024,
             write_stall_timeout: Duration::from_secs(5),
-            ping_rate_per_second: 2.0,
-            ping_burst: 10,
+            ping_rate_per_second: protocol::PING_RATE_PER_SECOND,
+            ping_burst: protocol::PING_BURST,
             key_free_tries: 5,
             key_max_delay: Duration::from_secs(300),
             key_failures_per_minute: 30,

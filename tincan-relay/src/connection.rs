@@ -15,10 +15,10 @@ use write::{within, write_batch, Limits, WriteFailure};
 use crate::{
     admission::{self, Admission},
     config::Config,
-    envelope::{self, Rejection},
+    envelope,
     gate::Subnet,
     limit::RateLimiter,
-    protocol::{Close, ErrorCode},
+    protocol::{Close, ErrorCode, Rejection},
     queue::{self, Next},
     refusal_log::RefusalLog,
     room::{Hub, JoinLimits, Membership, Refusal, UnknownPeer},

@@ -1,39 +1,10 @@
-//! Relayed client messages: validation, and stamping with the sender's id.
+//! Relayed client messages: checked (`protocol::Envelope`), then stamped with the sender's id.
 
-use std::{borrow::Cow, fmt};
+use std::borrow::Cow;
 
-use serde::{
-    de::{self, IgnoredAny, Visitor},
-    Deserialize, Deserializer,
-};
-use serde_json::{error::Category, Value};
+use serde_json::Value;
 
-use crate::protocol::{ErrorCode, ServerMessage};
-
-/// Why a client message was refused: the code and plain words to send back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Rejection {
-    pub(crate) code: ErrorCode,
-    pub(crate) message: String,
-}
-
-impl Rejection {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-
-    /// The `error` frame telling the client about it.
-    pub(crate) fn to_json(&self) -> String {
-        ServerMessage::Error {
-            code: self.code,
-            message: self.message.clone(),
-        }
-        .to_json()
-    }
-}
+use crate::protocol::{Envelope, ErrorCode, Rejection};
 
 /// A client message that passed validation and is ready to forward.
 #[derive(Debug)]
@@ -47,124 +18,10 @@ pub(crate) struct Outgoing<'a> {
     pub(crate) text: String,
 }
 
-const RESERVED_TYPES: [&str; 4] = ["welcome", "peer-joined", "peer-left", "error"];
-
-/// The members the relay reads from a client message. The rest is checked for syntax and
-/// skipped without building a tree of values: a parsed `Value` cost more than half of the
-/// relay's own CPU time per message.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Member<'a>,
-    #[serde(borrow, default)]
-    to: Member<'a>,
-    #[serde(borrow, default)]
-    from: Member<'a>,
-}
-
-/// A member's value: a string (borrowed when it has no escapes), anything else (`null`
-/// included, so `"to":null` is refused like any non-string), or not there at all.
-#[derive(Default)]
-enum Member<'a> {
-    Text(Cow<'a, str>),
-    Other,
-    #[default]
-    Absent,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Member<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(MemberVisitor(std::marker::PhantomData))
-    }
-}
-
-struct MemberVisitor<'a>(std::marker::PhantomData<&'a ()>);
-
-impl<'de: 'a, 'a> Visitor<'de> for MemberVisitor<'a> {
-    type Value = Member<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Member::Text(Cow::Borrowed(v)))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Member::Text(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Member::Text(Cow::Owned(v)))
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(Member::Other)
-    }
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Member::Other)
-    }
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Member::Other)
-    }
-}
-
 /// Checks a client text frame and stamps it with the sender's id.
 pub(crate) fn prepare<'a>(text: &'a str, from: &str) -> Result<Outgoing<'a>, Rejection> {
-    // A struct would also accept an array; only objects are messages.
-    if !text.trim_start().starts_with('{') {
-        return match serde_json::from_str::<IgnoredAny>(text) {
-            Err(e) => Err(Rejection::new(
-                ErrorCode::BadJson,
-                format!("not valid JSON: {e}"),
-            )),
-            Ok(_) => Err(Rejection::new(
-                ErrorCode::BadMessage,
-                "a message must be a JSON object",
-            )),
-        };
-    }
-    let head: Head<'_> = serde_json::from_str(text).map_err(|e| match e.classify() {
-        Category::Data => Rejection::new(ErrorCode::BadMessage, format!("not a message: {e}")),
-        _ => Rejection::new(ErrorCode::BadJson, format!("not valid JSON: {e}")),
-    })?;
-    let kind = match head.kind {
-        Member::Text(kind) => kind,
-        _ => {
-            return Err(Rejection::new(
-                ErrorCode::BadMessage,
-                "a message needs a string field \"type\"",
-            ))
-        }
-    };
-    if RESERVED_TYPES.contains(&&*kind) {
-        return Err(Rejection::new(
-            ErrorCode::ReservedType,
-            format!("\"{kind}\" messages are sent by the relay only"),
-        ));
-    }
-    let to = match head.to {
-        Member::Absent => None,
-        Member::Text(to) => Some(to),
-        Member::Other => {
-            return Err(Rejection::new(
-                ErrorCode::BadMessage,
-                "\"to\" must be a peer id string",
-            ))
-        }
-    };
-    let text = if !matches!(head.from, Member::Absent) {
+    let Envelope { kind, to, has_from } = Envelope::read(text)?;
+    let text = if has_from {
         // Rare: the client wrote its own `from`; rebuild the object to overwrite it.
         let Ok(Value::Object(mut object)) = serde_json::from_str::<Value>(text) else {
             return Err(Rejection::new(ErrorCode::BadJson, "not valid JSON"));
@@ -238,6 +95,23 @@ mod tests {
         assert_eq!(code(r#"{"type":"offer","to":7}"#), ErrorCode::BadMessage);
         assert_eq!(code(r#"{"type":"welcome"}"#), ErrorCode::ReservedType);
     }
+
+    #[test]
+    fn the_fixture_examples_are_relayed_or_refused_as_it_says() {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../../tests/fixtures/protocol.json")).unwrap();
+        for example in fixture["fromClient"].as_array().unwrap() {
+            let from = example["from"].as_str().unwrap();
+            let sent = example["send"].to_string();
+            let out = prepare(&sent, from).unwrap();
+            let relayed: Value = serde_json::from_str(&out.text).unwrap();
+            assert_eq!(relayed, example["receive"]);
+        }
+        for example in fixture["invalid"].as_array().unwrap() {
+            let refused = prepare(example["text"].as_str().unwrap(), "a").unwrap_err();
+            assert_eq!(refused.code.as_str(), example["error"], "{example}");
+        }
+    }
 }
 
 #[cfg(test)]
@@ -249,6 +123,7 @@ mod properties {
     use serde_json::Map;
 
     use super::*;
+    use crate::protocol::RESERVED_TYPES;
 
     /// The member names of a JSON object text in order, duplicates kept (a `Map` hides them).
     fn member_names(text: &str) -> Vec<String> {

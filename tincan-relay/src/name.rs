@@ -3,14 +3,7 @@
 
 use unicode_general_category::{get_general_category, GeneralCategory as G};
 
-/// Longest display name after trimming, in characters.
-pub const MAX_NAME_CHARS: usize = 32;
-
-/// Most combining marks in a row in a display name (enough for any real script).
-pub const MAX_COMBINING_RUN: usize = 2;
-
-/// Most combining marks in a whole display name.
-pub const MAX_COMBINING_TOTAL: usize = 8;
+use crate::protocol::{MAX_COMBINING_RUN, MAX_COMBINING_TOTAL, MAX_NAME_CHARS};
 
 /// Trims a display name and checks it: at most 32 characters; no control, format or
 /// line/paragraph separator characters (Unicode Cc, Cf, Zl, Zp), which could hide or reorder

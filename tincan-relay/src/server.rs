@@ -258,7 +258,7 @@ fn upgrade_to_room(
     upgrade: std::result::Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     if let Err(why) = protocol::validate_room(&room) {
-        return (StatusCode::BAD_REQUEST, why).into_response();
+        return (StatusCode::BAD_REQUEST, why.to_string()).into_response();
     }
     let name = match protocol::clean_name(query.name.as_deref()) {
         Ok(name) => name,

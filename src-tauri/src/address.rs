@@ -12,7 +12,7 @@ use crate::error::Error;
 pub const DEFAULT_PORT: u16 = 47800;
 
 /// The room a host opens and a joiner enters when none is named.
-pub const DEFAULT_ROOM: &str = tincan_relay::protocol::DEFAULT_ROOM;
+pub const DEFAULT_ROOM: &str = tincan_protocol::DEFAULT_ROOM;
 
 /// Longest host name DNS allows.
 const MAX_HOST_CHARS: usize = 253;
@@ -110,7 +110,7 @@ impl HostAddress {
         if let Some(key) = key.filter(|k| !k.is_empty()) {
             query.append_pair("key", key);
         }
-        query.append_pair("v", &tincan_relay::PROTOCOL_VERSION.to_string());
+        query.append_pair("v", &tincan_protocol::PROTOCOL_VERSION.to_string());
         format!("{}?{}", self.room_url(room), query.finish())
     }
 }
@@ -156,7 +156,7 @@ fn check_host(host: &str) -> Result<String, &'static str> {
 
 /// Checks a room name the way the relay will, so a bad one fails before connecting.
 pub fn check_room(room: &str) -> Result<(), Error> {
-    tincan_relay::protocol::validate_room(room)
+    tincan_protocol::validate_room(room)
         .map_err(|reason| Error::BadInput(format!("\"{room}\" cannot be used: {reason}")))
 }
 

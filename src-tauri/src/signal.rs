@@ -20,6 +20,10 @@ use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
 };
 
+use tincan_protocol::{
+    Close, ServerMessage, CLOSE_ABNORMAL, CLOSE_NORMAL, KEEPALIVE_INTERVAL, KEEPALIVE_TIMEOUT,
+};
+
 use crate::{
     address::HostAddress,
     error::{Cause, Error},
@@ -30,17 +34,18 @@ mod event;
 mod failure;
 mod intake;
 
-use close::{fatal_error, reconnects_after, resume_secret};
+use close::{fatal_error, reconnects_after, resume_secret, Fatal};
 pub use event::{CloseCode, SignalEvent};
 use failure::describe;
 use intake::Intake;
 
 /// How long opening the socket may take before the join fails.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// How often a ping is sent to the relay.
-const PING_EVERY: Duration = Duration::from_secs(10);
-/// Silence after which the connection counts as dropped (pongs count as traffic).
-const SILENCE_LIMIT: Duration = Duration::from_secs(25);
+/// How often a ping is sent to the relay: as often as the relay pings.
+const PING_EVERY: Duration = KEEPALIVE_INTERVAL;
+/// Silence after which the connection counts as dropped (pongs count as traffic): the relay
+/// gives up on a silent client after the same time.
+const SILENCE_LIMIT: Duration = KEEPALIVE_TIMEOUT;
 /// First wait before reconnecting; doubled after every failed attempt up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
@@ -49,13 +54,14 @@ const GIVE_UP_AFTER: Duration = Duration::from_secs(60);
 /// How long a closing handshake may take before the socket is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The reason sent with our close when the person leaves.
+const LEFT: &str = "left the call";
+
 /// How long the relay may take to answer our close after we refused what it sent.
 const REFUSAL_CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
 
-/// Close code used when the connection was lost and could not be restored.
-const ABNORMAL: u16 = 1006;
 /// Close code for a frame or message over [`intake::MAX_FRAME_BYTES`] (RFC 6455 "message too big").
-const TOO_BIG: u16 = 1009;
+const TOO_BIG: u16 = Close::FRAME_TOO_BIG.code;
 /// Close code for frames beyond the rate budget (RFC 6455 "policy violation").
 const TOO_FAST: u16 = 1008;
 
@@ -165,7 +171,7 @@ async fn run(
             .await
         {
             End::Closed(code, reason, error) => (code, reason, error),
-            End::Left => (CloseCode::Number(1000), "left the call".to_owned(), None),
+            End::Left => (CloseCode::Number(CLOSE_NORMAL), LEFT.to_owned(), None),
             End::Dropped => match reconnect(&target, resume.as_deref(), &mut commands, &emit).await
             {
                 Ok(fresh) => {
@@ -198,8 +204,8 @@ async fn serve(
     let mut last_heard = Instant::now();
     let mut intake = Intake::new();
     // A fatal relay error (bad passcode, room full, ...) means the close that follows is final.
-    let mut fatal: Option<(String, String)> = None;
-    let end_of_stream = |fatal: Option<(String, String)>| match fatal {
+    let mut fatal: Option<Fatal> = None;
+    let end_of_stream = |fatal: Option<Fatal>| match fatal {
         Some((code, message)) => End::Closed(CloseCode::Relay(code), message, None),
         None => End::Dropped,
     };
@@ -216,12 +222,14 @@ async fn serve(
                 }
                 match frame {
                     Some(Ok(Message::Text(text))) => {
+                        // Relayed messages are not the relay's own and decode to nothing here.
+                        let decoded = serde_json::from_str::<ServerMessage>(&text).ok();
                         if fatal.is_none() {
-                            fatal = fatal_error(&text);
+                            fatal = decoded.as_ref().and_then(fatal_error);
                         }
                         if !welcomed {
                             welcomed = true;
-                            *resume = resume_secret(&text);
+                            *resume = decoded.as_ref().and_then(resume_secret);
                         }
                         emit(SignalEvent::Message { text: text.to_string() });
                     }
@@ -252,7 +260,7 @@ async fn serve(
                     }
                 }
                 Some(Command::Leave) | None => {
-                    let frame = CloseFrame { code: WsCode::Normal, reason: "left the call".into() };
+                    let frame = CloseFrame { code: WsCode::Normal, reason: LEFT.into() };
                     let _ = timeout(CLOSE_TIMEOUT, async {
                         let _ = socket.close(Some(frame)).await;
                         while socket.next().await.is_some() {}
@@ -296,7 +304,7 @@ async fn reconnect(
     commands: &mut mpsc::UnboundedReceiver<Command>,
     emit: &Emit,
 ) -> Result<Socket, (CloseCode, String, Option<Error>)> {
-    let left = || (CloseCode::Number(1000), "left the call".to_owned(), None);
+    let left = || (CloseCode::Number(CLOSE_NORMAL), LEFT.to_owned(), None);
     let started = Instant::now();
     let mut delay = FIRST_BACKOFF;
     let mut attempt = 0;
@@ -304,7 +312,11 @@ async fn reconnect(
     loop {
         if started.elapsed() + delay > GIVE_UP_AFTER {
             let error = Error::GaveUp(Box::new(last_error));
-            return Err((CloseCode::Number(ABNORMAL), error.to_string(), Some(error)));
+            return Err((
+                CloseCode::Number(CLOSE_ABNORMAL),
+                error.to_string(),
+                Some(error),
+            ));
         }
         attempt += 1;
         emit(SignalEvent::Reconnecting {

@@ -1,6 +1,7 @@
 //! The payload of the `signal` events the webview receives.
 
 use serde::Serialize;
+use tincan_protocol::ErrorCode;
 
 /// The payload of a `signal` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,7 +43,7 @@ pub enum CloseCode {
     /// A WebSocket close code such as 1001 (host ended the call).
     Number(u16),
     /// A fatal relay error code such as `bad-key`.
-    Relay(String),
+    Relay(ErrorCode),
 }
 
 #[cfg(test)]
@@ -70,7 +71,7 @@ mod tests {
         );
         assert_eq!(
             json(SignalEvent::Closed {
-                code: CloseCode::Relay("bad-key".into()),
+                code: CloseCode::Relay(ErrorCode::BadKey),
                 reason: "no".into(),
                 error: None,
             }),

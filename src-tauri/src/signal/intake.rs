@@ -4,10 +4,13 @@
 
 use std::time::Instant;
 
+use tincan_protocol::MAX_MESSAGE_BYTES;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-/// Largest frame, and largest message, read from the relay. A 400-line SDP is about 10 KiB.
-pub const MAX_FRAME_BYTES: usize = 128 * 1024;
+/// Largest frame, and largest message, read from the relay. A 400-line SDP is about 10 KiB; the
+/// relay forwards messages up to its message limit with `from` stamped on, and takes frames of
+/// up to twice that limit itself, so this is the same cap in the other direction.
+pub const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
 /// Frames per second passed on in the long run.
 pub const FRAMES_PER_SECOND: f64 = 100.0;
 /// Frames that may arrive at once above the steady rate (a mesh joining at once).

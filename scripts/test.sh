@@ -20,6 +20,9 @@ step "Rust code is formatted and lint-free"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "wire protocol types against the shared examples (tincan-protocol)"
+cargo test -p tincan-protocol
+
 step "relay (tincan-relay)"
 cargo test -p tincan-relay
 

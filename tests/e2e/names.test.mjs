@@ -8,7 +8,8 @@ import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { cleanName, NAME_MAX } from '../../ui/js/settings.js';
+import { cleanName } from '../../ui/js/settings.js';
+import { MAX_NAME_CHARS } from '../../ui/js/protocol.js';
 import { peerLabels } from '../../ui/js/view/roster.js';
 import { RELAY_BIN, ROOT } from './lib/relay.mjs';
 
@@ -44,7 +45,7 @@ test('hidden characters are removed and combining marks capped', () => {
 
 test('the length is counted in characters, never splitting one', () => {
   const emoji = cleanName('😀'.repeat(40));
-  assert.equal([...emoji].length, NAME_MAX);
+  assert.equal([...emoji].length, MAX_NAME_CHARS);
   assert.ok(emoji.isWellFormed());
 });
 

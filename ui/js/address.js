@@ -1,6 +1,7 @@
 'use strict';
 
 import { t } from './i18n/index.js';
+import { MAX_ROOM_CHARS, PROTOCOL_VERSION } from './protocol.js';
 
 // Parsing of the "Join by IP" field. Pure functions with no DOM access so they can be unit-tested
 // under node.
@@ -122,7 +123,7 @@ export function parseAddress(input, defaultPort = DEFAULT_PORT) {
 export function checkRoom(room) {
   const text = String(room ?? '');
   if (text === '') return '';
-  if (text.length > 64) return t('room.tooLong');
+  if (text.length > MAX_ROOM_CHARS) return t('room.tooLong');
   if (!/^[A-Za-z0-9_-]+$/.test(text)) return t('room.badChars');
   return '';
 }
@@ -134,7 +135,7 @@ export function relayUrl({ host, port }, { room, name, key, secure = false } = {
   const params = new URLSearchParams();
   if (name) params.set('name', name);
   if (key) params.set('key', key);
-  params.set('v', '1');
+  params.set('v', String(PROTOCOL_VERSION));
   const path = room ? `/ws/${encodeURIComponent(room)}` : '/ws';
   return `${secure ? 'wss' : 'ws'}://${formatAddress(host, port)}${path}?${params}`;
 }

@@ -5,13 +5,12 @@
 
 import { DEFAULT_TALK_KEY, isTalkKey, isTalkMode } from './talk.js';
 import { isLanguageChoice, t } from './i18n/index.js';
+import { MAX_COMBINING_RUN, MAX_COMBINING_TOTAL, MAX_NAME_CHARS } from './protocol.js';
 
 const SETTINGS_KEY = 'tincan.settings';
 const NAME_KEY = 'tincan.name';
 const RECENT_KEY = 'tincan.recentHosts';
 const RECENT_LIMIT = 6;
-// The relay refuses longer names.
-export const NAME_MAX = 32;
 
 export const DEFAULT_SETTINGS = Object.freeze({
   echoCancellation: true,
@@ -77,9 +76,6 @@ export function parseIceServers(text) {
   return { ok: true, servers };
 }
 
-// The relay refuses more combining marks than these (in a row, in all).
-export const COMBINING_RUN_MAX = 2;
-export const COMBINING_TOTAL_MAX = 8;
 // Control, format and line/paragraph separator characters: invisible, or able to reorder or
 // hide text (U+202E, U+200B), so "Ann (you)" could be faked. The relay refuses them.
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
@@ -88,7 +84,7 @@ const MARK = /^\p{M}$/u;
 /**
  * Makes a display name the relay accepts (docs/PROTOCOL.md, "Display names"): drops hidden
  * characters and combining marks past the limits, collapses whitespace, trims, and keeps at
- * most NAME_MAX characters (code points, as the relay counts them).
+ * most MAX_NAME_CHARS characters (code points, as the relay counts them).
  */
 export function cleanName(name) {
   const text = String(name ?? '').replace(HIDDEN, '').replace(/\s+/g, ' ').trim();
@@ -97,14 +93,14 @@ export function cleanName(name) {
   let total = 0;
   for (const char of text) {
     if (MARK.test(char)) {
-      if (run >= COMBINING_RUN_MAX || total >= COMBINING_TOTAL_MAX) continue;
+      if (run >= MAX_COMBINING_RUN || total >= MAX_COMBINING_TOTAL) continue;
       run += 1;
       total += 1;
     } else {
       run = 0;
     }
     kept.push(char);
-    if (kept.length === NAME_MAX) break;
+    if (kept.length === MAX_NAME_CHARS) break;
   }
   return kept.join('').trim();
 }

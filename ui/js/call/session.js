@@ -4,32 +4,32 @@ import { Emitter } from '../emitter.js';
 import { Peer } from './peer.js';
 import * as i18n from '../i18n/index.js';
 import { backendMsg } from '../i18n/backend.js';
+import { CLOSE, ERROR, PROTOCOL_VERSION, isRefusal } from '../protocol.js';
 
 // A call: the signaling transport plus a full mesh of peer connections, one per other participant.
 // Events: 'change' (participants or their states changed), 'status' ({kind, message}) for banners,
 // 'stats' (per-peer quality summaries, once a second), 'ended' ({message}) when the call is over
 // for a reason other than leaving.
 
-export const PROTOCOL_VERSION = 1;
 const WELCOME_TIMEOUT_MS = 8000;
 const STATS_INTERVAL_MS = 1000;
 
-// The relay's refusals that end the connection, by error code.
+// Words for the relay's refusals that end the connection, by error code.
 const ERROR_TEXTS = {
-  'bad-key': 'session.badKey',
-  'room-full': 'session.roomFull',
-  'version-mismatch': 'session.versionMismatch',
-  'relay-full': 'session.relayFull',
-  'too-many-attempts': 'session.tooManyAttempts',
+  [ERROR.BAD_KEY]: 'session.badKey',
+  [ERROR.ROOM_FULL]: 'session.roomFull',
+  [ERROR.VERSION_MISMATCH]: 'session.versionMismatch',
+  [ERROR.RELAY_FULL]: 'session.relayFull',
+  [ERROR.TOO_MANY_ATTEMPTS]: 'session.tooManyAttempts',
 };
 
 // What the relay's close codes mean, for when the close arrives without its error message.
 const CLOSE_TEXTS = {
-  1001: 'session.hostEnded',
-  4001: ERROR_TEXTS['bad-key'],
-  4003: ERROR_TEXTS['room-full'],
-  4009: ERROR_TEXTS['version-mismatch'],
-  4013: ERROR_TEXTS['relay-full'],
+  [CLOSE.HOST_ENDED]: 'session.hostEnded',
+  [CLOSE.BAD_KEY]: ERROR_TEXTS[ERROR.BAD_KEY],
+  [CLOSE.ROOM_FULL]: ERROR_TEXTS[ERROR.ROOM_FULL],
+  [CLOSE.VERSION_MISMATCH]: ERROR_TEXTS[ERROR.VERSION_MISMATCH],
+  [CLOSE.RELAY_FULL]: ERROR_TEXTS[ERROR.RELAY_FULL],
 };
 
 // The relay says how long to wait in its own (English) words, docs/PROTOCOL.md; the number
@@ -43,7 +43,7 @@ function waitText(message) {
 
 /** Words for a relay `error` frame: a msg() (String() reads it in the current language). */
 export function describeServerError(msg) {
-  if (msg?.code === 'too-many-attempts' && msg.message) return waitText(msg.message);
+  if (msg?.code === ERROR.TOO_MANY_ATTEMPTS && msg.message) return waitText(msg.message);
   if (ERROR_TEXTS[msg?.code]) return i18n.msg(ERROR_TEXTS[msg.code]);
   return i18n.msg('session.refused', { reason: msg?.message || msg?.code || i18n.msg('session.noReason') });
 }
@@ -256,7 +256,7 @@ export class CallSession extends Emitter {
   }
 
   #handleError(msg) {
-    if (ERROR_TEXTS[msg.code]) {
+    if (isRefusal(msg.code)) {
       // The relay closes the socket right after these; remember why for the close handler.
       this.#fatalError = describeServerError(msg);
       if (this.#welcome) this.#welcome.reject(failure(this.#fatalError));

@@ -3,6 +3,7 @@
 import { Emitter } from '../emitter.js';
 import { LocalizedError } from '../i18n/index.js';
 import { backendMsg } from '../i18n/backend.js';
+import { CLOSE } from '../protocol.js';
 
 // The app transport: the backend holds the WebSocket (so it survives what a webview may not) and
 // passes frames through IPC. Same interface as websocket.js:
@@ -79,7 +80,7 @@ export function createTauriTransport({ address, room, name, key }) {
       }
       case 'reconnecting':
         events.emit('close', {
-          code: payload.code ?? 1006,
+          code: payload.code ?? CLOSE.ABNORMAL,
           reason: payload.reason ?? '',
           willRetry: true,
           attempt: payload.attempt,
@@ -89,7 +90,7 @@ export function createTauriTransport({ address, room, name, key }) {
       case 'closed':
         stopped = true;
         events.emit('close', {
-          code: payload.code ?? 1006,
+          code: payload.code ?? CLOSE.ABNORMAL,
           reason: payload.reason ?? '',
           error: payload.error,
           willRetry: false,

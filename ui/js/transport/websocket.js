@@ -3,6 +3,7 @@
 import { Emitter } from '../emitter.js';
 import { LocalizedError, msg } from '../i18n/index.js';
 import { parseAddress, relayUrl } from '../address.js';
+import { CLOSE, ERROR, FINAL_CLOSE_CODES, isRefusal } from '../protocol.js';
 
 // The browser transport: one plain WebSocket to the relay. It has the same interface as the app's
 // transport (tauri.js) so the call logic cannot tell them apart:
@@ -14,11 +15,6 @@ const CONNECT_TIMEOUT_MS = 5000;
 const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 8000;
 const RETRY_LIMIT = 12;
-// After these errors the relay closes the socket on purpose; trying again would fail the same way.
-const FINAL_ERRORS = new Set(['bad-key', 'room-full', 'version-mismatch', 'relay-full']);
-// The relay's close codes for those refusals (wrong passcode, room full, version, relay full), and
-// 1001 for "host ended the call".
-const FINAL_CLOSE_CODES = new Set([1001, 4001, 4003, 4009, 4013]);
 // A page cannot see the relay's WebSocket pings, and a connection whose packets stop getting
 // through (a half-open TCP connection) raises no event for minutes. So after a quiet spell the
 // page sends a message addressed to itself, which the relay answers with `unknown-peer` without
@@ -131,7 +127,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       socket = null;
       abandoned.add(ws);
       ws.addEventListener('close', () => abandoned.delete(ws));
-      handleClose(1006, msg('session.silentFor', { seconds: Math.round((now - heardAt) / 1000) }));
+      handleClose(CLOSE.ABNORMAL, msg('session.silentFor', { seconds: Math.round((now - heardAt) / 1000) }));
       return;
     }
     if (probedAt === null && selfId && now - heardAt > PROBE_AFTER_MS && ws.readyState === WebSocket.OPEN) {
@@ -142,7 +138,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
 
   // The relay's answer to our own probe: `unknown-peer` naming our id.
   function isProbeAnswer(msg) {
-    return msg.type === 'error' && msg.code === 'unknown-peer' && selfId !== null
+    return msg.type === 'error' && msg.code === ERROR.UNKNOWN_PEER && selfId !== null
       && typeof msg.message === 'string' && msg.message.includes(`"${selfId}"`);
   }
 
@@ -163,7 +159,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       closeAbandoned();
     }
     if (isProbeAnswer(msg)) return;
-    if (msg.type === 'error' && FINAL_ERRORS.has(msg.code)) finalError = msg.code;
+    if (msg.type === 'error' && isRefusal(msg.code)) finalError = msg.code;
     events.emit('message', msg);
   }
 
@@ -200,7 +196,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
     try {
       await openSocket();
       if (stopped) {
-        socket?.close(1000);
+        socket?.close(CLOSE.NORMAL);
         return;
       }
       attempt = 0;
@@ -210,9 +206,9 @@ export function createWebSocketTransport({ address, room, name, key }) {
       if (attempt >= RETRY_LIMIT) {
         stopped = true;
         closeAbandoned();
-        events.emit('close', { code: 1006, reason: msg('session.gaveUp', { count: RETRY_LIMIT }), willRetry: false });
+        events.emit('close', { code: CLOSE.ABNORMAL, reason: msg('session.gaveUp', { count: RETRY_LIMIT }), willRetry: false });
       } else {
-        scheduleRetry(1006, 'reconnect failed');
+        scheduleRetry(CLOSE.ABNORMAL, 'reconnect failed');
       }
     }
   }
@@ -225,7 +221,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       await openSocket();
       everOpened = true;
       if (stopped) {
-        socket?.close(1000);
+        socket?.close(CLOSE.NORMAL);
         throw new LocalizedError('session.leftWhileConnecting');
       }
       events.emit('open', { reconnected: false });
@@ -242,7 +238,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
       retryTimer = null;
       const ws = socket;
       socket = null;
-      if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, 'left the call');
+      if (ws && ws.readyState <= WebSocket.OPEN) ws.close(CLOSE.NORMAL, 'left the call');
       closeAbandoned();
       events.clearListeners();
       return Promise.resolve();

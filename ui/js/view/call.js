@@ -4,6 +4,7 @@ import { rateQuality } from '../call/stats.js';
 import { peerLabels } from './roster.js';
 import { applyStatic, onLanguageChange, t } from '../i18n/index.js';
 import { showPhonePanel, hidePhonePanel } from './phone.js';
+import { DEFAULT_ROOM } from '../protocol.js';
 import { resetLevels, showLevels, tileLevels } from './levels.js';
 
 // The call screen: participant tiles (state, speaking ring, volume, quality), your mic meter, mute,
@@ -119,7 +120,7 @@ export function showCall(call) {
   last.call = call;
   callScreen.hidden = false;
   callTitle.textContent = t(hosting ? 'call.hostingTitle' : 'call.title');
-  const roomLabel = room && room !== 'lobby' ? t('call.room', { room }) : t('call.mainRoom');
+  const roomLabel = room && room !== DEFAULT_ROOM ? t('call.room', { room }) : t('call.mainRoom');
   callRoom.textContent = hosting ? roomLabel : t('call.roomOn', { room: roomLabel, address });
   leaveButton.textContent = t(hosting ? 'call.end' : 'call.leave');
   leaveButton.setAttribute('aria-label', t(hosting ? 'call.endLabel' : 'call.leaveLabel'));

@@ -3,6 +3,7 @@
 import { generatePasscode } from '../passcode.js';
 import { DEFAULT_PORT } from '../address.js';
 import { currentLanguage, onLanguageChange, t, tNodes } from '../i18n/index.js';
+import { DEFAULT_ROOM } from '../protocol.js';
 
 // The home screen: name, hosting (app) or the host this page came from (browser), join by IP,
 // recent hosts.
@@ -126,7 +127,7 @@ export function fillJoinForm({ address, key, room }) {
   if (room !== undefined) {
     joinRoom.value = room;
     // Show a non-default room rather than hide it behind "More options".
-    if (room && room !== 'lobby') joinMore.open = true;
+    if (room && room !== DEFAULT_ROOM) joinMore.open = true;
   }
 }
 
@@ -186,7 +187,7 @@ export function renderRecent(hosts, handlers) {
     const join = document.createElement('button');
     join.type = 'button';
     join.className = 'recent-join';
-    const label = host.room && host.room !== 'lobby'
+    const label = host.room && host.room !== DEFAULT_ROOM
       ? t('home.recentWithRoom', { address: host.address, room: host.room })
       : host.address;
     join.setAttribute('aria-label', t('home.recentJoin', { host: label }));

@@ -6,6 +6,7 @@
 
 import { invoke, errorText } from '../transport/tauri.js';
 import { onLanguageChange, t } from '../i18n/index.js';
+import { MAX_ROOM_CHARS } from '../protocol.js';
 
 const homeScreen = document.getElementById('home-screen');
 const section = document.getElementById('lan-rooms');
@@ -210,7 +211,7 @@ function passcodeForm(room) {
   input.id = inputId;
   input.type = 'password';
   input.autocomplete = 'off';
-  input.maxLength = 64;
+  input.maxLength = MAX_ROOM_CHARS;
   input.required = true;
   const submit = document.createElement('button');
   submit.type = 'submit';

@@ -138,7 +138,7 @@ impl Inner {
     }
 
     /// Detaches a peer bin from the capture and the mixer, then stops and drops it.
-    fn detach(&self, tee_pad: &gst::Pad, bin: &gst::Bin, streams: &[playout::Stream]) {
+    pub(crate) fn detach(&self, tee_pad: &gst::Pad, bin: &gst::Bin, streams: &[playout::Stream]) {
         if let Some(tee) = tee_pad.parent_element() {
             let (done_tx, done_rx) = std::sync::mpsc::channel();
             // Unlink between two buffers so the tee never pushes into a stopping branch.

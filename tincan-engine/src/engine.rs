@@ -107,6 +107,7 @@ impl Engine {
         let state = State {
             peers: HashMap::new(),
             closed: HashSet::new(),
+            building: HashSet::new(),
             next_number: 0,
             input_level: Default::default(),
             ice: ice_settings(&config.ice_servers)?,
@@ -159,6 +160,11 @@ impl Engine {
         let devices = self.inner.devices.list();
         let has_in = devices.iter().any(|d| d.kind == DeviceKind::AudioInput);
         let has_out = devices.iter().any(|d| d.kind == DeviceKind::AudioOutput);
+        let sending_to = self
+            .inner
+            .pipeline
+            .by_name(crate::capture::TEE)
+            .map_or(0, |tee| tee.src_pads().len());
         let state = self.inner.lock();
         EngineStatus {
             dsp_available: self.inner.probe.is_some(),
@@ -174,6 +180,7 @@ impl Engine {
             no_audio_device: !has_in && !has_out,
             muted: state.muted,
             missing: self.inner.missing.clone(),
+            sending_to,
         }
     }
 
@@ -185,14 +192,25 @@ impl Engine {
             if state.shut_down {
                 return Err(EngineError::Shutdown);
             }
-            if state.peers.contains_key(id) {
+            // An id being built counts as taken, so two calls cannot both build it.
+            if state.peers.contains_key(id) || !state.building.insert(id.to_owned()) {
                 return Err(EngineError::DuplicatePeer(id.to_owned()));
             }
             state.closed.remove(id);
             state.next_number += 1;
             (state.next_number, state.ice.clone())
         };
-        let parts = webrtc::build(&self.inner, id, number, &ice)?;
+        let built = webrtc::build(&self.inner, id, number, &ice);
+        let mut state = self.inner.lock();
+        state.building.remove(id);
+        let parts = built?;
+        // Closed (or the engine shut down) while it was being built: the caller no longer
+        // wants it, so it must not stay linked to the microphone.
+        if state.shut_down || state.closed.contains(id) {
+            drop(state);
+            self.inner.detach(&parts.tee_pad, &parts.bin, &[]);
+            return Err(EngineError::PeerClosed(id.to_owned()));
+        }
         let entry = PeerEntry {
             number,
             next_number: None,
@@ -214,7 +232,8 @@ impl Engine {
             held: Vec::new(),
             held_complete: false,
         };
-        self.inner.lock().peers.insert(id.to_owned(), entry);
+        state.peers.insert(id.to_owned(), entry);
+        drop(state);
         Ok(Peer {
             inner: self.inner.clone(),
             id: id.to_owned(),

@@ -59,6 +59,8 @@ pub(crate) struct State {
     pub peers: HashMap<String, PeerEntry>,
     /// Ids of closed peers, whose late webrtcbin notifications are dropped.
     pub closed: HashSet<String>,
+    /// Ids whose connection `add_peer` is building outside the lock.
+    pub building: HashSet<String>,
     /// Number for the next peer.
     pub next_number: u64,
     /// Measurements of the local input.

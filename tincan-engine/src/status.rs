@@ -26,4 +26,6 @@ pub struct EngineStatus {
     pub muted: bool,
     /// Optional elements that are not installed.
     pub missing: Vec<MissingElement>,
+    /// How many peer connections the microphone feeds (one per live peer).
+    pub sending_to: usize,
 }

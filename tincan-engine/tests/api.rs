@@ -263,3 +263,84 @@ fn colliding_offers_resolve_like_perfect_negotiation() {
         b_pump.abort();
     });
 }
+
+/// Polls the engine until the microphone feeds no connection; false after two seconds.
+fn feeds_nothing(engine: &Engine) -> bool {
+    for _ in 0..40 {
+        if engine.status().sending_to == 0 {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn adds_and_closes_that_cross_leave_nothing_linked() {
+    use std::sync::{Arc, Barrier};
+    let (engine, _events) = Engine::new(test_config()).expect("engine");
+    let engine = Arc::new(engine);
+
+    // Two adds of one id at the same moment: one connection, the other refused.
+    for round in 0..5 {
+        let id = format!("twice-{round}");
+        let barrier = Arc::new(Barrier::new(2));
+        let adders: Vec<_> = (0..2)
+            .map(|_| {
+                let (engine, barrier, id) = (engine.clone(), barrier.clone(), id.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    engine.add_peer(&id).is_ok()
+                })
+            })
+            .collect();
+        let added = adders
+            .into_iter()
+            .map(|adder| adder.join().expect("adder"))
+            .filter(|ok| *ok)
+            .count();
+        assert_eq!(
+            added, 1,
+            "round {round}: two adds of one id made {added} connections"
+        );
+        assert_eq!(
+            engine.status().sending_to,
+            1,
+            "round {round}: one connection fed"
+        );
+        engine.remove_peer(&id);
+        assert!(
+            feeds_nothing(&engine),
+            "round {round}: closed, yet still fed"
+        );
+    }
+
+    // A close that arrives while the add is still building wins: the add reports the peer
+    // closed and nothing stays linked.
+    let mut refused = 0;
+    for round in 0..5 {
+        let id = format!("closed-{round}");
+        let adder = {
+            let (engine, id) = (engine.clone(), id.clone());
+            std::thread::spawn(move || engine.add_peer(&id).is_ok())
+        };
+        while !adder.is_finished() {
+            engine.remove_peer(&id);
+            std::thread::yield_now();
+        }
+        if adder.join().expect("adder") {
+            // Every close came before the add began; this one comes after it.
+            engine.remove_peer(&id);
+        } else {
+            refused += 1;
+        }
+        assert!(
+            feeds_nothing(&engine),
+            "round {round}: a close during the build was lost"
+        );
+    }
+    assert!(
+        refused > 0,
+        "no close reached an add while it was building, in 5 rounds"
+    );
+}

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { Emitter } from '../../ui/js/emitter.js';
 import { checkRoom, parseAddress, relayUrl } from '../../ui/js/address.js';
 import {
-  CLOSE, DEFAULT_ROOM, ERROR, FINAL_CLOSE_CODES, MAX_COMBINING_RUN, MAX_COMBINING_TOTAL,
-  MAX_NAME_CHARS, MAX_ROOM_CHARS, PROTOCOL_VERSION, REFUSALS,
+  CLOSE, DEFAULT_ROOM, ERROR, MAX_COMBINING_RUN, MAX_COMBINING_TOTAL, MAX_NAME_CHARS,
+  MAX_ROOM_CHARS, PROTOCOL_VERSION, RECONNECT_CLOSE_CODES, REFUSALS, SERVER_TROUBLE_CLOSE_CODES,
+  reconnectsAfter,
 } from '../../ui/js/protocol.js';
 import { CallSession, describeClose, describeServerError } from '../../ui/js/call/session.js';
 import { createWebSocketTransport } from '../../ui/js/transport/websocket.js';
@@ -65,10 +66,17 @@ test('the error and close codes the page names are the protocol\'s', () => {
   // Exactly the refusals that end the connection, each with the close that follows it.
   const expected = Object.fromEntries(refusals.map((error) => [error.code, closeNamed(error.close).code]));
   assert.deepEqual({ ...REFUSALS }, expected);
-  const final = new Set([closeNamed('HOST_ENDED').code, ...Object.values(expected)]);
-  assert.deepEqual(FINAL_CLOSE_CODES, final);
-  for (const close of fixture.closes.filter((c) => c.reconnect === 'yes')) {
-    assert.ok(!FINAL_CLOSE_CODES.has(close.code), `the page reconnects after ${close.code} ${close.name}`);
+});
+
+test('the page reconnects by itself after exactly the closes the protocol marks "yes"', () => {
+  for (const close of fixture.closes) {
+    assert.equal(reconnectsAfter(close.code), close.reconnect === 'yes', `after ${close.code} ${close.name}`);
+  }
+  // Besides those, only the server-trouble codes a proxy in front of the relay may send.
+  const fromFixture = fixture.closes.filter((close) => close.reconnect === 'yes').map((close) => close.code);
+  assert.deepEqual(RECONNECT_CLOSE_CODES, new Set([...fromFixture, ...SERVER_TROUBLE_CLOSE_CODES]));
+  for (const code of SERVER_TROUBLE_CLOSE_CODES) {
+    assert.ok(!fixture.closes.some((close) => close.code === code), `${code} is no relay close`);
   }
 });
 
@@ -161,14 +169,21 @@ test('the browser transport passes on every message the relay sends or relays', 
 });
 
 test('the browser transport reconnects after the closes the protocol says to, and not after a refusal or the end of the call', async () => {
-  const closes = fixture.closes.filter((close) => close.reconnect === 'yes' || close.name === 'HOST_ENDED');
-  for (const close of closes) {
+  for (const close of fixture.closes) {
     const { transport, socket } = await openWebSocketTransport();
     const ends = [];
     transport.on('close', (end) => ends.push(end));
     socket.closeWith(close.code, close.reason ?? '');
     assert.equal(ends.length, 1);
     assert.equal(ends[0].willRetry, close.reconnect === 'yes', `after ${close.code} ${close.name}`);
+    await transport.close();
+  }
+  for (const code of SERVER_TROUBLE_CLOSE_CODES) {
+    const { transport, socket } = await openWebSocketTransport();
+    const ends = [];
+    transport.on('close', (end) => ends.push(end));
+    socket.closeWith(code, '');
+    assert.equal(ends[0].willRetry, true, `after ${code}`);
     await transport.close();
   }
   for (const message of relayErrors.filter(isRefusalExample)) {

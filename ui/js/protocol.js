@@ -34,9 +34,15 @@ export const CLOSE = Object.freeze({
   BAD_KEY: 4001,
   TOO_MANY_ATTEMPTS: 4001,
   ROOM_FULL: 4003,
+  TOO_SLOW: 4008,
+  KEEPALIVE: 4008,
   VERSION_MISMATCH: 4009,
   RELAY_FULL: 4013,
 });
+
+// RFC 6455's internal error, service restart, try again later and bad gateway: the relay does not
+// send them, but a proxy or server in front of it may, and each says the trouble should pass.
+export const SERVER_TROUBLE_CLOSE_CODES = Object.freeze([1011, 1012, 1013, 1014]);
 
 // The refusals after which the relay closes the socket, with the close that follows each:
 // trying again would fail the same way.
@@ -53,5 +59,15 @@ export function isRefusal(code) {
   return Object.hasOwn(REFUSALS, code);
 }
 
-// Closes after which the page does not reconnect by itself: the refusals' and the end of the call.
-export const FINAL_CLOSE_CODES = new Set([CLOSE.HOST_ENDED, ...Object.values(REFUSALS)]);
+// The closes after which a client reconnects by itself (docs/PROTOCOL.md, section 6), and no
+// others: after a refusal, a client bug, the end of the call or a newer connection of the same
+// client, trying again would fail the same way or fight that newer connection. The app's client
+// (src-tauri/src/signal/close.rs) keeps the same list.
+export const RECONNECT_CLOSE_CODES = new Set([
+  CLOSE.ABNORMAL, CLOSE.TOO_SLOW, CLOSE.KEEPALIVE, ...SERVER_TROUBLE_CLOSE_CODES,
+]);
+
+/** Whether a client reconnects by itself after a close with this code. */
+export function reconnectsAfter(code) {
+  return RECONNECT_CLOSE_CODES.has(code);
+}

@@ -3,7 +3,7 @@
 import { Emitter } from '../emitter.js';
 import { LocalizedError, msg } from '../i18n/index.js';
 import { parseAddress, relayUrl } from '../address.js';
-import { CLOSE, ERROR, FINAL_CLOSE_CODES, isRefusal } from '../protocol.js';
+import { CLOSE, ERROR, isRefusal, reconnectsAfter } from '../protocol.js';
 
 // The browser transport: one plain WebSocket to the relay. It has the same interface as the app's
 // transport (tauri.js) so the call logic cannot tell them apart:
@@ -171,7 +171,7 @@ export function createWebSocketTransport({ address, room, name, key }) {
   function handleClose(code, reason) {
     socket = null;
     stopLiveness();
-    const retry = !stopped && !finalError && !FINAL_CLOSE_CODES.has(code) && attempt < RETRY_LIMIT;
+    const retry = !stopped && !finalError && reconnectsAfter(code) && attempt < RETRY_LIMIT;
     if (!retry) {
       stopped = true;
       closeAbandoned();

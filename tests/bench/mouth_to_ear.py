@@ -239,8 +239,9 @@ def main(argv):
                 if args.soak and want_latency and run == 1:
                     path = os.path.join(args.out, f"soak-{pair}-{mode}.wav")
                     print(f"   soak: a burst a second for {args.soak:g} min", flush=True)
-                    _, summary = call.latency(sounds, path, os.path.join(workdir, f"rec-{label}-soak.log"), "soak")
-                    results.setdefault("soak", []).append({"pair": pair, "mode": mode, "summary": summary})
+                    bursts, summary = call.latency(sounds, path, os.path.join(workdir, f"rec-{label}-soak.log"), "soak")
+                    # Every burst's delay, a second apart: when a delay steps or drifts shows here.
+                    results.setdefault("soak", []).append({"pair": pair, "mode": mode, "summary": summary, "bursts": bursts})
                     missed = summary["total"] - summary["found"]
                     print(f"   soak: {missed} missed, {summary.get('holes', 0)} with a hole; {report.latency_brief(summary)}", flush=True)
                 if want_pesq:

@@ -89,9 +89,9 @@ pub use room::{Room, RoomEvent, MAX_ADDRESSES, MAX_ROOMS};
 /// The DNS-SD service type of a Tincan room.
 pub const SERVICE_TYPE: &str = "_tincan._tcp.local.";
 
-/// The signaling protocol version announced, the one in `docs/PROTOCOL.md`; a room with
-/// another one is listed but not [`Room::compatible`].
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The signaling protocol version announced, the relay's; a room with another one is listed but
+/// not [`Room::compatible`].
+pub use tincan_protocol::PROTOCOL_VERSION;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@
 use crate::error::{Error, Result};
 
 /// Longest room name, in characters (the relay's limit).
-pub const MAX_ROOM_CHARS: usize = 64;
+pub use tincan_protocol::MAX_ROOM_CHARS;
 /// Longest display name, in characters (the relay's limit).
 pub const MAX_HOST_CHARS: usize = 32;
 /// DNS-SD: one TXT string, `key=value`, is at most 255 bytes.
@@ -324,8 +324,8 @@ mod tests {
     #[test]
     fn room_names_follow_the_relay() {
         assert!(check_room("kitchen_2-b").is_ok());
-        assert!(check_room(&"r".repeat(64)).is_ok());
-        for bad in ["", "a b", "ü", "a/b", &"r".repeat(65)] {
+        assert!(check_room(&"r".repeat(MAX_ROOM_CHARS)).is_ok());
+        for bad in ["", "a b", "ü", "a/b", &"r".repeat(MAX_ROOM_CHARS + 1)] {
             assert!(
                 matches!(check_room(bad), Err(Error::InvalidRoom(_))),
                 "{bad:?}"

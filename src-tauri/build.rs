@@ -9,6 +9,7 @@ fn main() {
         "join_room",
         "send_signal",
         "leave_room",
+        "open_log_folder",
         "browse_rooms",
         "stop_browsing",
         "verify_room",

@@ -142,7 +142,7 @@ pub async fn join_room<R: Runtime>(
     let target = Target::new(&address, &room, &name, key.as_deref());
     let emit = Arc::new(move |event: SignalEvent| {
         if let Err(error) = app.emit_to(MAIN_WINDOW, SIGNAL_EVENT, &event) {
-            eprintln!("tincan: could not pass a signal event to the window: {error}");
+            tracing::warn!("could not pass a signal event to the window: {error}");
         }
     });
     let session = Session::open(target, emit).await?;
@@ -179,6 +179,16 @@ pub async fn leave_room(state: State<'_, AppState>) -> Result<(), Error> {
         session.leave().await;
     }
     Ok(())
+}
+
+/// Shows the app's log folder (made if missing) in the system's file manager.
+#[tauri::command]
+pub async fn open_log_folder<R: Runtime>(app: AppHandle<R>) -> Result<(), Error> {
+    let dir = crate::log::log_dir(&app).map_err(|reason| Error::OpenLogFolder {
+        path: String::new(),
+        reason,
+    })?;
+    crate::log::open_folder(&app, dir).await
 }
 
 fn check_name(name: Option<&str>) -> Result<String, Error> {

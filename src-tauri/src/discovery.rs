@@ -140,7 +140,7 @@ pub fn announce(occupancy: Occupancy, info: &HostInfo, host: &str) -> Option<Ann
     match Announcing::start(announcement, Interfaces::lan(), occupancy) {
         Ok(announcing) => Some(announcing),
         Err(error) => {
-            eprintln!("tincan: cannot announce the room on the LAN: {error}");
+            tracing::warn!("cannot announce the room on the LAN: {error}");
             None
         }
     }

@@ -65,6 +65,14 @@ pub enum Error {
     /// Looking for rooms on the network could not start.
     #[error("Cannot look for rooms on your network: {0}")]
     Discovery(String),
+    /// The log folder could not be shown in the system's file manager.
+    #[error("Cannot open the log folder {path}: {reason}")]
+    OpenLogFolder {
+        /// The folder, so the person can find it by hand.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// Why a connection attempt failed, as the page's catalogue names it (`backend.unreachable.*`).
@@ -109,6 +117,7 @@ impl Error {
             Self::Engine(_) => "engine",
             Self::PageGone => "page-gone",
             Self::Discovery(_) => "discovery",
+            Self::OpenLogFolder { .. } => "open-log-folder",
         }
     }
 
@@ -128,6 +137,7 @@ impl Error {
             | Self::Engine(reason)
             | Self::Discovery(reason) => json!({ "reason": reason }),
             Self::AlreadyHosting { port } => json!({ "port": port }),
+            Self::OpenLogFolder { path, reason } => json!({ "path": path, "reason": reason }),
             Self::NotConnected | Self::TooMuchData | Self::EngineNotStarted | Self::PageGone => {
                 json!({})
             }

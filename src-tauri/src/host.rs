@@ -109,7 +109,7 @@ impl Hosting {
                 let _ = stopped.await;
             };
             if let Err(error) = relay.serve(signal).await {
-                eprintln!("tincan: the hosted relay stopped: {error}");
+                tracing::warn!("the hosted relay stopped: {error}");
             }
         });
         Ok(Self {
@@ -143,7 +143,7 @@ impl Hosting {
         }
         let _ = self.shutdown.send(());
         if tokio::time::timeout(STOP_TIMEOUT, self.task).await.is_err() {
-            eprintln!("tincan: the hosted relay did not stop in time");
+            tracing::warn!("the hosted relay did not stop in time");
         }
     }
 }

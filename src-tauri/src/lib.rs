@@ -10,6 +10,7 @@ mod engine;
 mod error;
 mod host;
 mod locale;
+mod log;
 mod page;
 mod phone;
 mod shortcut;
@@ -56,6 +57,7 @@ fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync
         commands::join_room,
         commands::send_signal,
         commands::leave_room,
+        commands::open_log_folder,
         discovery::browse_rooms,
         discovery::stop_browsing,
         discovery::verify_room,
@@ -73,6 +75,8 @@ pub fn run() {
     let built = app(tauri::Builder::default())
         .manage(launch)
         .setup(|app| {
+            // Here, once Tauri knows the app's log folder; nothing logs before this.
+            log::init(app.handle());
             if let Some(window) = app.get_webview_window(MAIN_WINDOW) {
                 webview::configure(&window)?;
             }
@@ -80,7 +84,7 @@ pub fn run() {
             #[cfg(target_os = "linux")]
             std::thread::spawn(|| {
                 if let Err(error) = tincan_engine::Engine::prepare() {
-                    eprintln!("tincan: audio engine not prepared: {error}");
+                    tracing::warn!("audio engine not prepared: {error}");
                 }
             });
             let handle = app.handle().clone();

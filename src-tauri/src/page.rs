@@ -46,12 +46,12 @@ pub fn page_loading<R: Runtime>(app: &AppHandle<R>) {
     let leftovers = state.new_page();
     #[cfg(target_os = "linux")]
     if let Some(engine) = app.state::<crate::engine::EngineHost>().take() {
-        eprintln!("tincan: a new page closes the audio engine the previous one left running");
+        tracing::info!("a new page closes the audio engine the previous one left running");
         // Stopping the pipeline waits for its threads; not on the window's thread.
         tauri::async_runtime::spawn_blocking(move || engine.shutdown());
     }
     if !leftovers.is_empty() {
-        eprintln!("tincan: a new page ends the call the previous one left running");
+        tracing::info!("a new page ends the call the previous one left running");
     }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

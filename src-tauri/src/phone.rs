@@ -47,7 +47,7 @@ impl PhoneServing {
         let dir = match app.path().app_data_dir() {
             Ok(data) => data.join(TLS_FOLDER),
             Err(error) => {
-                eprintln!("tincan: no data folder for the HTTPS certificate: {error}");
+                tracing::warn!("no data folder for the HTTPS certificate: {error}");
                 return None;
             }
         };
@@ -67,7 +67,7 @@ fn load(dir: &Path, host_name: &str) -> Option<TlsIdentity> {
     match TlsIdentity::load_or_create(dir, host_name) {
         Ok(identity) => Some(identity),
         Err(error) => {
-            eprintln!("tincan: no HTTPS for phones: {error}");
+            tracing::warn!("no HTTPS for phones: {error}");
             None
         }
     }

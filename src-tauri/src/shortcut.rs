@@ -126,7 +126,7 @@ fn parse_key(key: &str) -> Result<Shortcut> {
 /// Gives `old` back to the other programs.
 fn release<R: Runtime>(shortcuts: &GlobalShortcut<R>, old: Shortcut) {
     if let Err(error) = shortcuts.unregister(old) {
-        eprintln!("tincan: could not release the talk key: {error}");
+        tracing::warn!("could not release the talk key: {error}");
         return;
     }
     // On X11 the shortcut library queues the ungrab without sending it, so the key would stay
@@ -175,7 +175,7 @@ pub fn talk_shortcut<R: Runtime>(
     let registered = shortcuts.on_shortcut(shortcut, |app, _, event| {
         let pressed = event.state == ShortcutState::Pressed;
         if let Err(error) = app.emit_to(MAIN_WINDOW, TALK_KEY_EVENT, TalkKey { pressed }) {
-            eprintln!("tincan: could not pass on the talk key: {error}");
+            tracing::warn!("could not pass on the talk key: {error}");
         }
     });
     match registered {

@@ -66,7 +66,7 @@ pub fn links<R: Runtime>() -> TauriPlugin<R> {
             Navigation::Stay => true,
             Navigation::OpenOutside => {
                 if let Err(error) = webview.opener().open_url(url.as_str(), None::<&str>) {
-                    eprintln!("tincan: cannot open {url} in the browser: {error}");
+                    tracing::warn!("cannot open {url} in the browser: {error}");
                 }
                 false
             }

@@ -246,6 +246,47 @@ def main():
 
         check("the page is a secure context with media capture", media_capture)
 
+        # On Linux, Tauri's app log folder is under XDG_DATA_HOME, here the test's own.
+        log_dir = os.path.join(env["XDG_DATA_HOME"], "org.tincan.app", "logs")
+
+        def log_file():
+            path = os.path.join(log_dir, "tincan.log")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            assert "tincan started" in text, text[-2000:]
+            # The embedded relay's line for the page's own join above, at the default level.
+            joined = [line for line in text.splitlines() if "tincan_relay" in line and "joined" in line]
+            assert any("name=Ann" in line and "room=lobby" in line for line in joined), text[-2000:]
+
+        def open_log_folder():
+            # No file manager may be installed here: the command answers either way, soon.
+            started = time.time()
+            error = driver.invoke_error("open_log_folder")
+            took = time.time() - started
+            assert took < 8, f"took {took:.1f} s"
+            assert error is None or error.startswith(f"Cannot open the log folder {log_dir}: "), error
+            assert os.path.isdir(log_dir), log_dir
+            print(f"ipc: open_log_folder answered in {took:.1f} s: {error or 'opened'}")
+
+        def settings_link():
+            driver.click("#open-settings")
+            shown = driver.run(
+                "const b = document.getElementById('open-log-folder');"
+                "return [!document.getElementById('log-folder-field').hidden, b.getClientRects().length > 0, b.textContent];"
+            )
+            assert shown == [True, True, "Open the log folder"], shown
+            # The button sits at the dialog's end; the shot should show it.
+            driver.run("document.getElementById('open-log-folder').scrollIntoView({ block: 'center' });")
+            time.sleep(0.5)
+            shots = os.environ.get("TINCAN_SHOTS", os.path.join(ROOT, "artifacts", "app-shots"))
+            os.makedirs(shots, exist_ok=True)
+            subprocess.run(["import", "-window", "root", os.path.join(shots, "settings-log-folder.png")], check=True)
+            driver.click("#settings-cancel")
+
+        check("the log file holds the start and the relay's line for a join", log_file)
+        check("open_log_folder is granted and answers within seconds", open_log_folder)
+        check("Settings shows the log folder button in the app", settings_link)
+
         def engine_plugin():
             # The native engine's commands are the `engine` plugin's, granted to this page on Linux.
             error = driver.invoke_error("plugin:engine|devices")

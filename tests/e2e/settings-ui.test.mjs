@@ -19,6 +19,7 @@ test('settings validate ICE servers, persist, and apply as constraints', { timeo
     assert.equal(await page.isChecked('#set-tone'), false);
     assert.equal(await page.inputValue('#set-ice'), '');
     assert.equal(await page.isVisible('#set-native'), false, 'the native engine switch is for the app');
+    assert.equal(await page.isVisible('#open-log-folder'), false, 'a browser page has no log folder to open');
 
     await page.fill('#set-ice', '[{"urls":"turn:turn.example.org"}]');
     await page.click('#settings-save');

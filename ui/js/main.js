@@ -79,6 +79,9 @@ function wireScreens() {
     getSettings: () => app.effectiveSettings(),
     saveSettings: (next, previous) => app.updateSettings(next, previous),
     applyLanguage: (choice) => applyLanguage(choice),
+    openLogFolder: appMode
+      ? () => invoke('open_log_folder').catch((err) => { throw errorText(err); })
+      : null,
   });
   // Browsers hold back sound until the page gets a gesture; any click or key counts.
   const wake = () => app.wakeAudio();

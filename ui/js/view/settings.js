@@ -28,6 +28,9 @@ const talkKeyButton = document.getElementById('set-talk-key');
 const talkCapture = document.getElementById('set-talk-capture');
 const talkGlobal = document.getElementById('set-talk-global');
 const languageSelect = document.getElementById('set-language');
+const logFolderField = document.getElementById('log-folder-field');
+const logFolderButton = document.getElementById('open-log-folder');
+const logFolderError = document.getElementById('log-folder-error');
 
 let current = null;
 let onSave = null;
@@ -39,8 +42,22 @@ let previewLanguage = () => {};
 let captureNote = null;
 let appInfoText = null;
 
-export function initSettings({ appMode, getSettings, saveSettings, info, applyLanguage }) {
+// `openLogFolder` only in the app: a page in a browser has no backend, and its logs are the
+// browser's console.
+export function initSettings({ appMode, getSettings, saveSettings, info, applyLanguage, openLogFolder }) {
   nativeField.hidden = !appMode;
+  logFolderField.hidden = !(appMode && openLogFolder);
+  logFolderButton.addEventListener('click', async () => {
+    logFolderError.textContent = '';
+    logFolderButton.disabled = true;
+    try {
+      await openLogFolder();
+    } catch (err) {
+      logFolderError.textContent = String(err);
+    } finally {
+      logFolderButton.disabled = false;
+    }
+  });
   onSave = saveSettings;
   previewLanguage = applyLanguage;
   languageSelect.addEventListener('change', () => previewLanguage(languageSelect.value));

@@ -45,15 +45,22 @@ pub(crate) fn number_from_bin(name: &str) -> Option<u64> {
     name.strip_prefix("peer-")?.parse().ok()
 }
 
+/// The most audio a peer's send queue holds: a few packets, room for a short stall of the
+/// sending thread.
+const SEND_QUEUE: std::time::Duration = std::time::Duration::from_millis(60);
+
 /// Builds the peer's bin, links it to the capture tee and starts it.
 pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> Result<PeerParts> {
     let bin = gst::Bin::with_name(&bin_name(number));
     let queue = make("queue", "send-queue")?;
     // A stalled peer must not hold up the shared capture: its queue drops old audio instead.
+    // It holds little, because what it holds when the connection comes up goes out at once:
+    // with 200 ms the far side's buffer started 200 ms deep (a browser's took four seconds to
+    // drain it).
     queue.set_property_from_str("leaky", "downstream");
     queue.set_property("max-size-buffers", 0u32);
     queue.set_property("max-size-bytes", 0u32);
-    queue.set_property("max-size-time", 200_000_000u64);
+    queue.set_property("max-size-time", SEND_QUEUE.as_nanos() as u64);
     let webrtc = make("webrtcbin", "webrtc")?;
     webrtc.set_property_from_str("bundle-policy", "max-bundle");
     webrtc.set_property("latency", inner.timing.jitter_ms);

@@ -211,27 +211,7 @@ impl Engine {
             self.inner.detach(&parts.tee_pad, &parts.bin, &[]);
             return Err(EngineError::PeerClosed(id.to_owned()));
         }
-        let entry = PeerEntry {
-            number,
-            next_number: None,
-            bin: parts.bin,
-            webrtc: parts.webrtc,
-            ready: parts.ready,
-            tee_pad: parts.tee_pad,
-            streams: Vec::new(),
-            volume: 1.0,
-            level: Default::default(),
-            connection: crate::events::ConnectionState::New,
-            local_applied: false,
-            local_mids: Vec::new(),
-            previous_mids: Vec::new(),
-            remote_mids: Vec::new(),
-            remote_applied: false,
-            pending_remote: Vec::new(),
-            recent_remote: Vec::new(),
-            held: Vec::new(),
-            held_complete: false,
-        };
+        let entry = PeerEntry::new(number, parts);
         state.peers.insert(id.to_owned(), entry);
         drop(state);
         Ok(Peer {

@@ -53,6 +53,33 @@ pub(crate) struct PeerEntry {
     pub held_complete: bool,
 }
 
+impl PeerEntry {
+    /// A peer whose connection was just built: nothing negotiated, full volume.
+    pub fn new(number: u64, parts: crate::webrtc::PeerParts) -> Self {
+        Self {
+            number,
+            next_number: None,
+            bin: parts.bin,
+            webrtc: parts.webrtc,
+            ready: parts.ready,
+            tee_pad: parts.tee_pad,
+            streams: Vec::new(),
+            volume: 1.0,
+            level: LevelStats::default(),
+            connection: ConnectionState::New,
+            local_applied: false,
+            local_mids: Vec::new(),
+            previous_mids: Vec::new(),
+            remote_mids: Vec::new(),
+            remote_applied: false,
+            pending_remote: Vec::new(),
+            recent_remote: Vec::new(),
+            held: Vec::new(),
+            held_complete: false,
+        }
+    }
+}
+
 /// Everything mutable in the engine.
 pub(crate) struct State {
     /// Live peers by id.

@@ -8,8 +8,10 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::time::{sleep_until, timeout, Instant};
 use tokio_util::sync::CancellationToken;
 
+mod clock;
 mod write;
 
+use clock::Clock;
 use write::{within, write_batch, Limits, WriteFailure};
 
 use crate::{
@@ -201,34 +203,6 @@ enum Event {
     Read(Option<Result<Message, axum::Error>>),
     /// Time to ping, or to check for silence.
     Timer,
-}
-
-/// When to ping next and when the client was last heard from, behind one timer.
-///
-/// The timer is not moved for every frame (that would cost two timer-wheel operations per
-/// message): when it fires, it checks the last frame's time and sleeps again if the client was
-/// heard from meanwhile.
-struct Clock {
-    ping_every: Duration,
-    silence_limit: Duration,
-    next_ping: Instant,
-    last_heard: Instant,
-}
-
-impl Clock {
-    fn new(config: &Config, now: Instant) -> Self {
-        Self {
-            ping_every: config.keepalive_interval,
-            silence_limit: config.keepalive_timeout,
-            next_ping: now + config.keepalive_interval,
-            last_heard: now,
-        }
-    }
-
-    /// When the timer must fire next.
-    fn due(&self) -> Instant {
-        self.next_ping.min(self.last_heard + self.silence_limit)
-    }
 }
 
 /// A joined connection's state while it serves.

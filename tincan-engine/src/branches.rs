@@ -152,10 +152,11 @@ impl Inner {
             let _ = done_rx.recv_timeout(Duration::from_secs(2));
             tee.release_request_pad(tee_pad);
         }
+        bin.set_locked_state(true);
         let _ = bin.set_state(gst::State::Null);
         for stream in streams {
             playout::release_stream(&self.pipeline, stream);
         }
-        let _ = self.pipeline.remove(bin);
+        crate::capture::retire(&self.pipeline, bin);
     }
 }

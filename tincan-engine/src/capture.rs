@@ -50,6 +50,18 @@ pub(crate) fn make(factory: &str, name: &str) -> Result<gst::Element> {
         .map_err(|_| EngineError::Pipeline(format!("could not create {factory}")))
 }
 
+/// Stops an element and takes it out of a running pipeline. Its state is locked first: a state
+/// change of the pipeline still in progress (the first async PLAYING) would otherwise set it back
+/// to PLAYING between the stop and the removal, and it would be freed while its thread runs.
+pub(crate) fn retire(pipeline: &gst::Pipeline, element: &impl IsA<gst::Element>) {
+    let element = element.upcast_ref::<gst::Element>();
+    element.set_locked_state(true);
+    let _ = element.set_state(gst::State::Null);
+    let _ = pipeline.remove(element);
+    // Anything that slipped between the two is stopped now that no parent can restart it.
+    let _ = element.set_state(gst::State::Null);
+}
+
 /// Creates the source element for a selection.
 pub(crate) fn make_source(
     selection: &InputSelection,
@@ -245,9 +257,8 @@ pub(crate) fn replace_source(pipeline: &gst::Pipeline, source: gst::Element) -> 
         .by_name("capture-convert")
         .ok_or_else(|| EngineError::Pipeline("capture converter missing".into()))?;
     // Stopping the old source first ends its streaming thread, so nothing is in flight.
-    old.set_state(gst::State::Null)?;
     old.unlink(&next);
-    pipeline.remove(&old)?;
+    retire(pipeline, &old);
     pipeline.add(&source)?;
     source.link(&next)?;
     source.sync_state_with_parent()?;
@@ -273,8 +284,7 @@ pub(crate) fn replace_dsp(pipeline: &gst::Pipeline, dsp: gst::Element) -> Result
     // is processing while they are exchanged.
     pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
         if let Some(pipeline) = pipeline.upgrade() {
-            let _ = old.set_state(gst::State::Null);
-            let _ = pipeline.remove(&old);
+            retire(&pipeline, &old);
             let linked = pipeline.add(&dsp).is_ok()
                 && before.link(&dsp).is_ok()
                 && dsp.link(&after).is_ok()

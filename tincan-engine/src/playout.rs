@@ -193,8 +193,7 @@ pub(crate) fn replace_sink(pipeline: &gst::Pipeline, sink: gst::Element) -> Resu
     // Exchanged between two buffers on the playout thread, as for the processing element.
     pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
         if let Some(pipeline) = pipeline.upgrade() {
-            let _ = old.set_state(gst::State::Null);
-            let _ = pipeline.remove(&old);
+            crate::capture::retire(&pipeline, &old);
             let linked = pipeline.add(&sink).is_ok()
                 && before.link(&sink).is_ok()
                 && sink.sync_state_with_parent().is_ok();

@@ -116,8 +116,7 @@ pub(crate) fn build(inner: &Inner, id: &str, number: u64, ice: &IceSettings) -> 
     let tee_pad = match linked {
         Ok(pad) => pad,
         Err(err) => {
-            let _ = bin.set_state(gst::State::Null);
-            let _ = inner.pipeline.remove(&bin);
+            crate::capture::retire(&inner.pipeline, &bin);
             return Err(err);
         }
     };

@@ -151,10 +151,17 @@ fn child_with_pulseaudio() {
         "sink_name=tincan_headset",
     ]);
     let added = wait_for("the devicechange event", || match events.try_recv() {
-        Ok(EngineEvent::DevicesChanged { devices }) => devices
-            .iter()
-            .any(|d| d.id.contains("tincan_headset"))
-            .then_some(devices),
+        // The sink and its monitor are announced one at a time: wait for both.
+        Ok(EngineEvent::DevicesChanged { devices }) => {
+            [DeviceKind::AudioOutput, DeviceKind::AudioInput]
+                .iter()
+                .all(|kind| {
+                    devices
+                        .iter()
+                        .any(|d| d.kind == *kind && d.id.contains("tincan_headset"))
+                })
+                .then_some(devices)
+        }
         _ => None,
     });
     let headset = added

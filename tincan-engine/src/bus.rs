@@ -1,5 +1,6 @@
 //! Pipeline and device-monitor messages: levels are read on the streaming thread the moment
-//! they are posted (their timing matters), everything else on a watcher thread.
+//! they are posted (their timing matters), everything else on a watcher thread that sleeps
+//! until a message comes.
 
 use crate::engine::Inner;
 use crate::error::Result;
@@ -41,43 +42,72 @@ pub(crate) fn install_level_handler(inner: &Arc<Inner>) {
     });
 }
 
-/// Starts the thread that watches the pipeline bus and the device monitor until shutdown.
+/// Posted on the pipeline bus by the device monitor's handler: the list of devices changed.
+const DEVICES_CHANGED: &str = "tincan-devices-changed";
+/// Posted on the pipeline bus at shutdown: the watcher ends.
+const STOP: &str = "tincan-bus-stop";
+
+/// Starts the thread that watches the pipeline bus until shutdown. It sleeps until a message
+/// comes: device changes are forwarded onto the same bus, and shutdown posts one to wake it.
 pub(crate) fn spawn(inner: &Arc<Inner>) -> Result<JoinHandle<()>> {
     let weak = Arc::downgrade(inner);
-    let bus = inner.pipeline.bus();
-    let device_bus = inner.devices.bus();
-    let thread = std::thread::Builder::new()
-        .name("tincan-engine-bus".into())
-        .spawn(move || watch(weak, bus, device_bus))
-        .map_err(|e| crate::error::EngineError::Pipeline(e.to_string()))?;
-    Ok(thread)
-}
-
-fn watch(weak: Weak<Inner>, bus: Option<gst::Bus>, device_bus: Option<gst::Bus>) {
-    let timeout = gst::ClockTime::from_mseconds(100);
-    loop {
-        let Some(inner) = weak.upgrade() else { return };
-        if inner.lock().shut_down {
-            return;
-        }
-        if let Some(msg) = bus.as_ref().and_then(|b| b.timed_pop(timeout)) {
-            handle_pipeline(&inner, &msg);
-        } else if bus.is_none() {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        let mut devices_changed = false;
-        while let Some(msg) = device_bus.as_ref().and_then(|b| b.pop()) {
-            devices_changed |= matches!(
+    let bus = inner
+        .pipeline
+        .bus()
+        .ok_or_else(|| crate::error::EngineError::Pipeline("pipeline has no bus".into()))?;
+    if let Some(device_bus) = inner.devices.bus() {
+        let pipeline_bus = bus.clone();
+        device_bus.set_sync_handler(move |_, msg| {
+            if matches!(
                 msg.view(),
                 gst::MessageView::DeviceAdded(_)
                     | gst::MessageView::DeviceRemoved(_)
                     | gst::MessageView::DeviceChanged(_)
-            );
+            ) {
+                let _ = pipeline_bus.post(application(DEVICES_CHANGED));
+            }
+            gst::BusSyncReply::Drop
+        });
+    }
+    let thread = std::thread::Builder::new()
+        .name("tincan-engine-bus".into())
+        .spawn(move || watch(weak, bus))
+        .map_err(|e| crate::error::EngineError::Pipeline(e.to_string()))?;
+    Ok(thread)
+}
+
+/// Wakes the watcher and lets it end; called before the pipeline stops, whose bus then
+/// drops whatever is posted.
+pub(crate) fn stop(inner: &Inner) {
+    if let Some(bus) = inner.pipeline.bus() {
+        let _ = bus.post(application(STOP));
+    }
+}
+
+fn application(name: &str) -> gst::Message {
+    gst::message::Application::new(gst::Structure::new_empty(name))
+}
+
+fn watch(weak: Weak<Inner>, bus: gst::Bus) {
+    for msg in bus.iter_timed(gst::ClockTime::NONE) {
+        let name = match msg.view() {
+            gst::MessageView::Application(app) => app.structure().map(|s| s.name().to_string()),
+            _ => None,
+        };
+        if name.as_deref() == Some(STOP) {
+            return;
         }
-        if devices_changed {
+        // Held only while one message is handled, so a dropped engine is not kept alive.
+        let Some(inner) = weak.upgrade() else { return };
+        if inner.lock().shut_down {
+            return;
+        }
+        if name.as_deref() == Some(DEVICES_CHANGED) {
             inner.emit(EngineEvent::DevicesChanged {
                 devices: inner.devices.list(),
             });
+        } else {
+            handle_pipeline(&inner, &msg);
         }
     }
 }

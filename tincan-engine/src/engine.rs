@@ -352,8 +352,7 @@ impl Engine {
         for id in ids {
             self.inner.remove_peer(&id);
         }
-        let _ = self.inner.pipeline.set_state(gst::State::Null);
-        self.inner.devices.stop();
+        bus::stop(&self.inner);
         let thread = self
             .bus_thread
             .lock()
@@ -362,6 +361,8 @@ impl Engine {
         if let Some(thread) = thread {
             let _ = thread.join();
         }
+        let _ = self.inner.pipeline.set_state(gst::State::Null);
+        self.inner.devices.stop();
     }
 }
 

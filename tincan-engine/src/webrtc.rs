@@ -153,15 +153,17 @@ const FIRST_BUFFER_WAIT: std::time::Duration = std::time::Duration::from_secs(6)
 
 /// webrtcbin 1.22 never starts sending on a pad that got its caps only after a description
 /// was applied, so descriptions wait until the first buffer (and so the caps before it) has
-/// gone in. A timer ends the wait should the capture be stuck; it is a plain thread because
-/// an asynchronous wait on the GStreamer system clock can stall the playout sinks' clock
-/// waits in GStreamer 1.22.
+/// gone in. A short-lived thread ends the wait should the capture be stuck: it returns as soon
+/// as the first buffer passes. Not a timer on the GStreamer system clock: an asynchronous wait
+/// there can stall the playout sinks' clock waits in GStreamer 1.22.
 fn watch_first_buffer(queue_src: &gst::Pad) -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
     let tx = Arc::new(tx);
     let on_buffer = tx.clone();
+    let (buffer_tx, buffer_rx) = std::sync::mpsc::sync_channel::<()>(1);
     queue_src.add_probe(gst::PadProbeType::BUFFER, move |_, _| {
         on_buffer.send_replace(true);
+        let _ = buffer_tx.try_send(());
         gst::PadProbeReturn::Remove
     });
     let spawned = std::thread::Builder::new()
@@ -169,8 +171,7 @@ fn watch_first_buffer(queue_src: &gst::Pad) -> watch::Receiver<bool> {
         .spawn(move || {
             // Generous: a description that goes out before the first buffer leaves the call
             // silent for good, while a capture that starts late on a busy machine only delays it.
-            std::thread::sleep(FIRST_BUFFER_WAIT);
-            if !*tx.borrow() {
+            if buffer_rx.recv_timeout(FIRST_BUFFER_WAIT).is_err() {
                 gst::warning!(
                     gst::CAT_DEFAULT,
                     "no captured audio within {FIRST_BUFFER_WAIT:?}; negotiating without it"
@@ -179,8 +180,8 @@ fn watch_first_buffer(queue_src: &gst::Pad) -> watch::Receiver<bool> {
             tx.send_replace(true);
         });
     if spawned.is_err() {
-        // Without a timer the first buffer alone ends the wait.
-        gst::warning!(gst::CAT_DEFAULT, "could not start the peer readiness timer");
+        // Without the thread the first buffer alone ends the wait.
+        gst::warning!(gst::CAT_DEFAULT, "could not start the peer readiness wait");
     }
     rx
 }

@@ -7,16 +7,15 @@
 //! the talk key is two `set_muted` calls that must not swap, and a `start` right after `stop`
 //! must find the old engine gone.
 
-use super::{EngineHost, ENGINE_EVENT};
-use crate::commands::MAIN_WINDOW;
+use super::EngineHost;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use serde::Deserialize;
 use std::sync::Arc;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{ipc::Channel, State};
 use tincan_engine::{
-    AudioDevice, DspSettings, Engine, EngineConfig, EngineStatus, IceCandidateInit, IceServer,
-    InputSelection, LatencyMode, OutputSelection, PeerStats, SessionDescription,
+    AudioDevice, DspSettings, Engine, EngineConfig, EngineEvent, EngineStatus, IceCandidateInit,
+    IceServer, InputSelection, LatencyMode, OutputSelection, PeerStats, SessionDescription,
 };
 
 /// Runs pipeline work on a thread meant for blocking, so that it holds up neither the window
@@ -50,15 +49,17 @@ pub struct EngineOptions {
     latency: LatencyMode,
 }
 
-/// Starts the engine (or reconfigures the running one) and reports what it runs with.
+/// Starts the engine (or reconfigures the running one) and reports what it runs with; its
+/// events go to `events` from now on.
 #[tauri::command]
-pub async fn start<R: Runtime>(
-    app: AppHandle<R>,
+pub async fn start(
     host: State<'_, EngineHost>,
     state: State<'_, AppState>,
     options: EngineOptions,
+    events: Channel<EngineEvent>,
 ) -> Result<EngineStatus> {
     let page = state.page();
+    host.attach(events);
     if let Ok(engine) = host.current() {
         return blocking(move || {
             engine.set_input(options.input)?;
@@ -81,7 +82,7 @@ pub async fn start<R: Runtime>(
         ..EngineConfig::default()
     };
     // Building the pipeline probes devices and plugins.
-    let (engine, mut events) = blocking(move || Ok(Engine::new(config)?)).await?;
+    let (engine, events) = blocking(move || Ok(Engine::new(config)?)).await?;
     let status = engine.status();
     let engine = Arc::new(engine);
     // A page that was reloaded while the engine started must not leave the microphone open.
@@ -95,11 +96,7 @@ pub async fn start<R: Runtime>(
             return Err(Error::PageGone);
         }
     }
-    tauri::async_runtime::spawn(async move {
-        while let Some(event) = events.recv().await {
-            let _ = app.emit_to(MAIN_WINDOW, ENGINE_EVENT, &event);
-        }
-    });
+    host.forward(events);
     Ok(status)
 }
 

@@ -5,20 +5,20 @@
 //! the plugin is not registered and the web view's own WebRTC is used. Each command is one
 //! RTCPeerConnection method (or one piece of local media) on one engine peer, so the negotiation
 //! logic stays in JavaScript, once, for both engines. Engine events (candidates, state changes,
-//! levels, device changes) reach the window as `engine` events with the browser's event names.
+//! levels, device changes) reach the page through the `ipc::Channel` it hands to `start`, with
+//! the browser's event names.
 
 mod commands;
 
 use crate::error::{Error, Result};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tauri::{
+    ipc::Channel,
     plugin::{Builder, TauriPlugin},
     Manager, Runtime,
 };
-use tincan_engine::{Engine, Peer};
-
-/// The event every engine event is emitted under.
-pub const ENGINE_EVENT: &str = "engine";
+use tincan_engine::{Engine, EngineEvent, Peer};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// The plugin: its commands and the running engine they share.
 pub fn init<R: Runtime>() -> TauriPlugin<R> {
@@ -52,6 +52,8 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
 #[derive(Default)]
 pub struct EngineHost {
     engine: Mutex<Option<Arc<Engine>>>,
+    /// Where the engine's events go: the channel of the page that last started it.
+    events: Arc<Mutex<Option<Channel<EngineEvent>>>>,
 }
 
 impl EngineHost {
@@ -86,6 +88,25 @@ impl EngineHost {
             return Err(engine);
         }
         Ok(slot.replace(engine))
+    }
+
+    /// Sends the engine's events to this page's channel from now on.
+    fn attach(&self, channel: Channel<EngineEvent>) {
+        *self.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(channel);
+    }
+
+    /// Passes a new engine's events to whichever channel is attached when each one comes.
+    fn forward(&self, mut events: UnboundedReceiver<EngineEvent>) {
+        let sink = self.events.clone();
+        tauri::async_runtime::spawn(async move {
+            while let Some(event) = events.recv().await {
+                let channel = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(channel) = channel {
+                    // A page that is gone cannot take it; the next page attaches its own.
+                    let _ = channel.send(event);
+                }
+            }
+        });
     }
 
     /// Stops the engine, if one runs; used when the app exits.

@@ -11,7 +11,6 @@ import { msg, t } from '../i18n/index.js';
 export const name = 'native';
 export const handlesMedia = true;
 
-const ENGINE_EVENT = 'engine';
 // Levels at or below this many dBFS read as silence, as in the browser engine's meters.
 const FLOOR_DB = -60;
 
@@ -19,7 +18,6 @@ const connections = new Map();
 const levels = new Map();
 const deviceListeners = new Set();
 const warningListeners = new Set();
-let listening = null;
 let nextId = 0;
 
 function tauri() {
@@ -31,7 +29,7 @@ function invoke(command, args) {
 }
 
 export function isAvailable() {
-  return typeof tauri()?.core?.invoke === 'function' && typeof tauri()?.event?.listen === 'function';
+  return typeof tauri()?.core?.invoke === 'function' && typeof tauri()?.core?.Channel === 'function';
 }
 
 function levelFromDb(db) {
@@ -39,10 +37,13 @@ function levelFromDb(db) {
   return Math.min(1, (db - FLOOR_DB) / -FLOOR_DB);
 }
 
-// One listener for the whole page: the backend emits every peer's events under one name.
-function listen() {
-  listening ??= tauri().event.listen(ENGINE_EVENT, ({ payload }) => route(payload));
-  return listening;
+// A channel handed to the engine at each start: every peer's events, the levels and the device
+// changes come through it, in the order the engine sent them. A fresh one each time, because a
+// channel counts its messages and the backend's side of it starts counting anew.
+function eventChannel() {
+  const events = new (tauri().core.Channel)();
+  events.onmessage = route;
+  return events;
 }
 
 function route(event) {
@@ -126,7 +127,7 @@ class NativeMedia {
   }
 
   async reopen(options) {
-    this.status = await invoke('plugin:engine|start', { options: engineOptions(options) });
+    this.status = await invoke('plugin:engine|start', { options: engineOptions(options), events: eventChannel() });
     this.isTone = Boolean(options.tone);
     this.deviceId = options.tone ? null : options.deviceId || null;
     this.notice = describeStatus(this.status, options.tone);
@@ -144,8 +145,10 @@ class NativeMedia {
 }
 
 export async function openLocalMedia(options) {
-  await listen();
-  const status = await invoke('plugin:engine|start', { options: engineOptions(options) });
+  const status = await invoke('plugin:engine|start', {
+    options: engineOptions(options),
+    events: eventChannel(),
+  });
   const media = new NativeMedia(status, options);
   media.setMuted(false);
   return media;
@@ -194,7 +197,7 @@ class NativePeerConnection extends EventTarget {
     this.onnegotiationneeded = null;
     this.onsignalingstatechange = null;
     connections.set(this.peerId, this);
-    this.#ready = listen().then(() => invoke('plugin:engine|add_peer', { peerId: this.peerId }));
+    this.#ready = invoke('plugin:engine|add_peer', { peerId: this.peerId });
     this.#ready.catch((err) => {
       console.warn('the audio engine could not create a connection', err);
       this.#setConnectionState('failed');

@@ -1,5 +1,6 @@
 //! Sound devices through a private PulseAudio server with null sinks: listing, choosing input
-//! and output, capturing from a device, and hot-plug notifications.
+//! and output, capturing from a device, switching the audio processing while it captures, and
+//! hot-plug notifications.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -198,9 +199,31 @@ fn child_with_pulseaudio() {
     let level = wait_for("the played tone at the input level", || {
         engine.input_level().filter(|l| l.rms_db > -30.0)
     });
+    println!("captured from the headset monitor: {level:?}");
+
+    // Processing switched while the microphone runs: each new element is linked into the
+    // capture and passes the tone on (noise suppression left off: a steady tone is noise to it).
+    let steady = DspSettings {
+        noise_suppression: false,
+        ..DspSettings::ON
+    };
+    for (what, dsp) in [
+        ("off", DspSettings::OFF),
+        ("on", steady),
+        ("off again", DspSettings::OFF),
+    ] {
+        let before = engine.input_level().map_or(0, |l| l.clock_time_ns);
+        engine.set_dsp(dsp.clone()).expect("switch the processing");
+        assert_eq!(engine.status().dsp, dsp);
+        let level = wait_for(&format!("the tone with processing {what}"), || {
+            engine
+                .input_level()
+                .filter(|l| l.clock_time_ns > before + 300_000_000 && l.rms_db > -30.0)
+        });
+        println!("processing {what}: {level:?}");
+    }
     let _ = player.kill();
     let _ = player.wait();
-    println!("captured from the headset monitor: {level:?}");
     assert!(matches!(
         engine.set_input(InputSelection::Device("pulse:in:no-such-device".into())),
         Err(EngineError::UnknownDevice(_))

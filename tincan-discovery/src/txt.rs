@@ -14,10 +14,10 @@
 
 use crate::error::{Error, Result};
 
+/// Longest display name, in characters (the relay's limit).
+pub use tincan_protocol::MAX_NAME_CHARS as MAX_HOST_CHARS;
 /// Longest room name, in characters (the relay's limit).
 pub use tincan_protocol::MAX_ROOM_CHARS;
-/// Longest display name, in characters (the relay's limit).
-pub const MAX_HOST_CHARS: usize = 32;
 /// DNS-SD: one TXT string, `key=value`, is at most 255 bytes.
 pub(crate) const MAX_ENTRY_BYTES: usize = 255;
 /// A people count longer than this many digits is not believed.
@@ -57,18 +57,10 @@ pub(crate) struct Fields {
     pub key_required: bool,
 }
 
-/// Checks a room name the way the relay does.
+/// Checks a room name by the protocol's rule, which the relay applies too.
 pub(crate) fn check_room(room: &str) -> Result<()> {
-    let ok = !room.is_empty()
-        && room.len() <= MAX_ROOM_CHARS
-        && room
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::InvalidRoom(room.chars().take(80).collect()))
-    }
+    tincan_protocol::validate_room(room)
+        .map_err(|_| Error::InvalidRoom(room.chars().take(80).collect()))
 }
 
 /// Characters that must not reach a list shown to a person: control characters, and the

@@ -213,7 +213,7 @@ fn child_with_pulseaudio() {
         ("off again", DspSettings::OFF),
     ] {
         let before = engine.input_level().map_or(0, |l| l.clock_time_ns);
-        engine.set_dsp(dsp.clone()).expect("switch the processing");
+        engine.set_dsp(dsp).expect("switch the processing");
         assert_eq!(engine.status().dsp, dsp);
         let level = wait_for(&format!("the tone with processing {what}"), || {
             engine

@@ -14,6 +14,8 @@ use std::time::Duration;
 const SOURCE: &str = "capture-src";
 /// Name of the processing element (webrtcdsp, or identity when processing is off).
 const DSP: &str = "capture-dsp";
+/// The webrtcdsp element inside the processing bin, when there is one.
+const WEBRTCDSP: &str = "capture-webrtcdsp";
 /// Name of the element just before the processing one.
 const BEFORE_DSP: &str = "capture-caps";
 /// Name of the element just after the processing one.
@@ -127,6 +129,7 @@ pub(crate) fn make_dsp(settings: DspSettings, probe: Option<&str>) -> Result<gst
         return make("identity", DSP);
     };
     let dsp = gst::ElementFactory::make("webrtcdsp")
+        .name(WEBRTCDSP)
         .build()
         .map_err(|_| EngineError::Pipeline("could not create webrtcdsp".into()))?;
     dsp.set_property("probe", probe);
@@ -162,6 +165,23 @@ pub(crate) fn make_dsp(settings: DspSettings, probe: Option<&str>) -> Result<gst
         bin.add_pad(&gst::GhostPad::with_target(&pad)?)?;
     }
     Ok(bin.upcast())
+}
+
+/// The processing the capture applies now, read from the element in place (none while the
+/// pass-through element is there).
+pub(crate) fn processing(pipeline: &gst::Pipeline) -> DspSettings {
+    let dsp = pipeline
+        .by_name(DSP)
+        .and_then(|e| e.downcast::<gst::Bin>().ok())
+        .and_then(|bin| bin.by_name(WEBRTCDSP));
+    match dsp {
+        Some(dsp) => DspSettings {
+            echo_cancellation: dsp.property("echo-cancel"),
+            noise_suppression: dsp.property("noise-suppression"),
+            auto_gain_control: dsp.property("gain-control"),
+        },
+        None => DspSettings::OFF,
+    }
 }
 
 /// The trim after webrtcdsp's gain control: -6 dB.
@@ -256,8 +276,8 @@ pub(crate) fn replace_source(pipeline: &gst::Pipeline, source: gst::Element) -> 
     let next = pipeline
         .by_name("capture-convert")
         .ok_or_else(|| EngineError::Pipeline("capture converter missing".into()))?;
-    // Stopping the old source first ends its streaming thread, so nothing is in flight.
-    old.unlink(&next);
+    // Stopping the old source first ends its streaming thread, so nothing is in flight (and
+    // nothing is pushed into an unlinked pad); removing it unlinks it.
     retire(pipeline, &old);
     pipeline.add(&source)?;
     source.link(&next)?;
@@ -267,7 +287,7 @@ pub(crate) fn replace_source(pipeline: &gst::Pipeline, source: gst::Element) -> 
 
 /// Swaps the processing element while audio flows, between two buffers.
 pub(crate) fn replace_dsp(pipeline: &gst::Pipeline, dsp: gst::Element) -> Result<()> {
-    let (Some(before), Some(old), Some(after)) = (
+    let (Some(before), Some(_), Some(after)) = (
         pipeline.by_name(BEFORE_DSP),
         pipeline.by_name(DSP),
         pipeline.by_name(INPUT_LEVEL),
@@ -281,10 +301,13 @@ pub(crate) fn replace_dsp(pipeline: &gst::Pipeline, dsp: gst::Element) -> Result
         .ok_or_else(|| EngineError::Pipeline("capture caps pad missing".into()))?;
     let pipeline = pipeline.downgrade();
     // The blocking probe runs on the capture thread between two buffers, so neither element
-    // is processing while they are exchanged.
+    // is processing while they are exchanged. The element to replace is looked up then, not
+    // now: two switches in a row (a new input, then new settings) each replace the one before.
     pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
         if let Some(pipeline) = pipeline.upgrade() {
-            retire(&pipeline, &old);
+            if let Some(old) = pipeline.by_name(DSP) {
+                retire(&pipeline, &old);
+            }
             let linked = pipeline.add(&dsp).is_ok()
                 && before.link(&dsp).is_ok()
                 && dsp.link(&after).is_ok()

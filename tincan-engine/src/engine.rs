@@ -165,10 +165,12 @@ impl Engine {
             .pipeline
             .by_name(crate::capture::TEE)
             .map_or(0, |tee| tee.src_pads().len());
+        let processing = crate::capture::processing(&self.inner.pipeline);
         let state = self.inner.lock();
         EngineStatus {
             dsp_available: self.inner.probe.is_some(),
             dsp: state.dsp,
+            processing,
             input: match state.input {
                 InputKind::Device => "device",
                 InputKind::TestTone => "test-tone",

@@ -183,17 +183,20 @@ pub(crate) fn release_stream(pipeline: &gst::Pipeline, stream: &Stream) {
 
 /// Swaps the output element while audio flows.
 pub(crate) fn replace_sink(pipeline: &gst::Pipeline, sink: gst::Element) -> Result<()> {
-    let (Some(before), Some(old)) = (pipeline.by_name(BEFORE_SINK), pipeline.by_name(SINK)) else {
+    let (Some(before), Some(_)) = (pipeline.by_name(BEFORE_SINK), pipeline.by_name(SINK)) else {
         return Err(EngineError::Pipeline("playout sink missing".into()));
     };
     let pad = before
         .static_pad("src")
         .ok_or_else(|| missing_pad("playout src"))?;
     let pipeline = pipeline.downgrade();
-    // Exchanged between two buffers on the playout thread, as for the processing element.
+    // Exchanged between two buffers on the playout thread, as for the processing element (and
+    // the sink to replace is looked up then, for the same reason).
     pad.add_probe(gst::PadProbeType::BLOCK_DOWNSTREAM, move |_, _| {
         if let Some(pipeline) = pipeline.upgrade() {
-            crate::capture::retire(&pipeline, &old);
+            if let Some(old) = pipeline.by_name(SINK) {
+                crate::capture::retire(&pipeline, &old);
+            }
             let linked = pipeline.add(&sink).is_ok()
                 && before.link(&sink).is_ok()
                 && sink.sync_state_with_parent().is_ok();

@@ -12,6 +12,9 @@ pub struct EngineStatus {
     pub dsp_available: bool,
     /// The processing switches in force.
     pub dsp: DspSettings,
+    /// The processing the capture applies now, read from its element: none for the test tone,
+    /// and none while a switch waits for the next captured buffer.
+    pub processing: DspSettings,
     /// `"device"`, `"test-tone"` or `"silence"` (listen-only).
     pub input: &'static str,
     /// Whether any capture device exists.

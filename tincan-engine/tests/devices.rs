@@ -215,6 +215,9 @@ fn child_with_pulseaudio() {
         let before = engine.input_level().map_or(0, |l| l.clock_time_ns);
         engine.set_dsp(dsp).expect("switch the processing");
         assert_eq!(engine.status().dsp, dsp);
+        wait_for(&format!("webrtcdsp switched {what}"), || {
+            (engine.status().processing == dsp).then_some(())
+        });
         let level = wait_for(&format!("the tone with processing {what}"), || {
             engine
                 .input_level()
@@ -222,6 +225,16 @@ fn child_with_pulseaudio() {
         });
         println!("processing {what}: {level:?}");
     }
+    // Two switches before the capture's next buffer: the second one is what stays.
+    engine
+        .set_dsp(DspSettings::ON)
+        .expect("switch the processing");
+    engine.set_dsp(steady).expect("switch the processing again");
+    wait_for("the second of two quick switches in force", || {
+        (engine.status().processing == steady).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(engine.status().processing, steady);
     let _ = player.kill();
     let _ = player.wait();
     assert!(matches!(

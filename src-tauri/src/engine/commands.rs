@@ -59,8 +59,8 @@ pub async fn start(
     events: Channel<EngineEvent>,
 ) -> Result<EngineStatus> {
     let page = state.page();
-    host.attach(events);
     if let Ok(engine) = host.current() {
+        host.attach(events);
         return blocking(move || {
             engine.set_input(options.input)?;
             engine.set_output(options.output)?;
@@ -82,11 +82,12 @@ pub async fn start(
         ..EngineConfig::default()
     };
     // Building the pipeline probes devices and plugins.
-    let (engine, events) = blocking(move || Ok(Engine::new(config)?)).await?;
+    let (engine, receiver) = blocking(move || Ok(Engine::new(config)?)).await?;
     let status = engine.status();
     let engine = Arc::new(engine);
     // A page that was reloaded while the engine started must not leave the microphone open.
-    match host.install(engine, || state.page() == page) {
+    let slot = EngineHost::forward(receiver, events);
+    match host.install(engine, slot, || state.page() == page) {
         Ok(Some(old)) => {
             tauri::async_runtime::spawn_blocking(move || old.shutdown());
         }
@@ -96,7 +97,6 @@ pub async fn start(
             return Err(Error::PageGone);
         }
     }
-    host.forward(events);
     Ok(status)
 }
 

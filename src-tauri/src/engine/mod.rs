@@ -52,8 +52,16 @@ pub fn init<R: Runtime>() -> TauriPlugin<R> {
 #[derive(Default)]
 pub struct EngineHost {
     engine: Mutex<Option<Arc<Engine>>>,
-    /// Where the engine's events go: the channel of the page that last started it.
-    events: Arc<Mutex<Option<Channel<EngineEvent>>>>,
+    /// Where the running engine's events go: the channel of the page that last started it.
+    /// Each engine has its own slot, emptied when the engine is let go of, so an old engine
+    /// that takes a while to stop says nothing to the next page.
+    events: Mutex<Arc<EventSlot>>,
+}
+
+type EventSlot = Mutex<Option<Channel<EngineEvent>>>;
+
+fn set(slot: &EventSlot, channel: Option<Channel<EngineEvent>>) {
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = channel;
 }
 
 impl EngineHost {
@@ -71,33 +79,55 @@ impl EngineHost {
         self.engine.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Hands over the running engine, leaving none.
+    /// Hands over the running engine, leaving none; its events go nowhere from now on.
     pub fn take(&self) -> Option<Arc<Engine>> {
-        self.slot().take()
+        let engine = self.slot().take();
+        set(&self.event_slot(), None);
+        engine
+    }
+
+    fn event_slot(&self) -> Arc<EventSlot> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Installs a new engine, returning the one it replaces, if `still_wanted` says (under the
     /// lock) that the page that asked for it is still there; otherwise hands it back.
+    /// Its events go to `events` (see [`EngineHost::forward`]).
     fn install(
         &self,
         engine: Arc<Engine>,
+        events: Arc<EventSlot>,
         still_wanted: impl FnOnce() -> bool,
     ) -> Result<Option<Arc<Engine>>, Arc<Engine>> {
         let mut slot = self.slot();
         if !still_wanted() {
+            set(&events, None);
             return Err(engine);
         }
+        let old = std::mem::replace(
+            &mut *self.events.lock().unwrap_or_else(|e| e.into_inner()),
+            events,
+        );
+        set(&old, None);
         Ok(slot.replace(engine))
     }
 
-    /// Sends the engine's events to this page's channel from now on.
+    /// Sends the running engine's events to this page's channel from now on.
     fn attach(&self, channel: Channel<EngineEvent>) {
-        *self.events.lock().unwrap_or_else(|e| e.into_inner()) = Some(channel);
+        set(&self.event_slot(), Some(channel));
     }
 
-    /// Passes a new engine's events to whichever channel is attached when each one comes.
-    fn forward(&self, mut events: UnboundedReceiver<EngineEvent>) {
-        let sink = self.events.clone();
+    /// Passes a new engine's events to whichever channel its slot holds when each one comes,
+    /// starting with `channel`; the slot is handed to [`EngineHost::install`].
+    fn forward(
+        mut events: UnboundedReceiver<EngineEvent>,
+        channel: Channel<EngineEvent>,
+    ) -> Arc<EventSlot> {
+        let slot = Arc::new(Mutex::new(Some(channel)));
+        let sink = slot.clone();
         tauri::async_runtime::spawn(async move {
             while let Some(event) = events.recv().await {
                 let channel = sink.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -107,6 +137,7 @@ impl EngineHost {
                 }
             }
         });
+        slot
     }
 
     /// Stops the engine, if one runs; used when the app exits.

@@ -145,7 +145,15 @@ impl Engine {
                     .into(),
             });
         }
-        let bus_thread = bus::spawn(&inner)?;
+        let bus_thread = match bus::spawn(&inner) {
+            Ok(thread) => thread,
+            Err(err) => {
+                // Nothing would stop them later: no engine is handed out.
+                let _ = inner.pipeline.set_state(gst::State::Null);
+                inner.devices.stop();
+                return Err(err);
+            }
+        };
         Ok((
             Engine {
                 inner,

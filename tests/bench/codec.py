@@ -52,7 +52,7 @@ def dsp(echo=True, noise=True, gain=True, trim=0.5, extra=""):
 
 
 DSP = dsp(extra="noise-suppression-level=low ")
-ENGINE = "frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=5"
+ENGINE = "frame-size=10 bitrate=96000 inband-fec=true packet-loss-percentage=5"
 
 # (group, name, capture ring in ms, chain between the capture caps and the WAV writer, busy)
 VARIANTS = [
@@ -62,7 +62,10 @@ VARIANTS = [
     ("opus", "10 ms, 32 kbps, FEC for 10 %", 200, opus("frame-size=10 bitrate=32000 inband-fec=true packet-loss-percentage=10"), False),
     ("opus", "10 ms, 64 kbps", 200, opus("frame-size=10 bitrate=64000"), False),
     ("opus", "10 ms, 64 kbps, FEC for 10 %", 200, opus("frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=10"), False),
-    ("opus", "10 ms, 64 kbps, FEC for 5 % (the engine)", 200, opus(ENGINE), False),
+    ("opus", "10 ms, 64 kbps, FEC for 5 % (before)", 200, opus("frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=5"), False),
+    ("opus", "10 ms, 96 kbps, FEC for 5 % (the engine)", 200, opus(ENGINE), False),
+    ("dsp", "processing + 64 kbps Opus (before)", 200, DSP + opus("frame-size=10 bitrate=64000 inband-fec=true packet-loss-percentage=5"), False),
+    ("dsp", "processing + 128 kbps Opus", 200, DSP + opus("frame-size=10 bitrate=128000 inband-fec=true packet-loss-percentage=5"), False),
     ("dsp", "processing + the engine's Opus (the engine)", 200, DSP + opus(ENGINE), False),
     ("dsp", "processing alone (the engine)", 200, DSP, False),
     ("dsp", "processing, noise suppression moderate (before)", 200, dsp(), False),

@@ -151,9 +151,10 @@ impl LatencyMode {
 
 /// The Opus bitrate the engine sends at and asks for. A LAN has bandwidth to spare: at
 /// 32 kbps with 10 ms frames Opus fell back to a narrow voice mode (PESQ 3.6, 2.2 with FEC);
-/// at 64 kbps the same speech scores 4.1 (3.9 with FEC), for about 100 kbit/s per stream
-/// with the packet headers.
-pub const OPUS_BITRATE: i32 = 64_000;
+/// at 64 kbps the same speech scores 4.1 (3.9 with FEC). After the audio processing, with FEC,
+/// 64 kbps scored 3.66 and 96 kbps 3.84 (80: 3.72, 128: 3.88; `tests/bench/codec.py`), for
+/// about 130 kbit/s per stream with the packet headers.
+pub const OPUS_BITRATE: i32 = 96_000;
 
 /// Buffer sizes along the audio path, from microphone to speaker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,11 @@
 
 #![allow(dead_code)]
 
+pub mod roles;
+
+/// The port every announced room names.
+pub const PORT: u16 = 47800;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};

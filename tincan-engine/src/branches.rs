@@ -152,11 +152,11 @@ impl Inner {
             let _ = done_rx.recv_timeout(Duration::from_secs(2));
             tee.release_request_pad(tee_pad);
         }
-        bin.set_locked_state(true);
-        let _ = bin.set_state(gst::State::Null);
+        // Stopped and out of the pipeline first, so nothing flows into the mixer pads released
+        // after it.
+        crate::capture::retire(&self.pipeline, bin);
         for stream in streams {
             playout::release_stream(&self.pipeline, stream);
         }
-        crate::capture::retire(&self.pipeline, bin);
     }
 }

@@ -5,8 +5,9 @@
 //! Needs root (for `ip netns`); without it the tests say so and pass without running.
 
 mod common;
+mod roles;
 
-use common::roles::play_role;
+use roles::play_role;
 
 use std::time::{Duration, Instant};
 

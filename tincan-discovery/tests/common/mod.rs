@@ -5,8 +5,6 @@
 
 #![allow(dead_code)]
 
-pub mod roles;
-
 /// The port every announced room names.
 pub const PORT: u16 = 47800;
 

@@ -5,7 +5,7 @@ use std::io::BufRead;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{HOST_ADDR, MARK, PORT, ROLE_VAR};
+use crate::common::{HOST_ADDR, MARK, PORT, ROLE_VAR};
 use mdns_sd::{ServiceDaemon, ServiceInfo, TxtProperty};
 use tincan_discovery::{Announcement, Announcer, Browser, Interfaces, Room, RoomEvent};
 
